@@ -1,0 +1,32 @@
+package ai.audioldm2.scheduler;
+
+/**
+ * A diffusion sampler, set up for one run of a fixed number of steps. Pure math over flat float arrays
+ * in the latent layout (B, C, h, w); instances are stateful (multistep history) and not shared between runs.
+ */
+public interface Scheduler {
+
+    /** The model timesteps of this run, in the order the UNet sees them. */
+    long[] timesteps();
+
+    /** Multiplier of the initial Gaussian noise (1.0 for DDIM and DPM-Solver). */
+    float initNoiseSigma();
+
+    /**
+     * Scales the UNet input in place for step {@code stepIndex} (identity for DDIM and DPM-Solver,
+     * 1/sqrt(sigma^2+1) for the Euler family).
+     */
+    void scaleModelInput(float[] sample, int stepIndex);
+
+    /**
+     * One reverse step: replaces {@code sample} (x_t) in place by x_{t-1}.
+     *
+     * @param modelOutput the guided UNet output for this step
+     * @param noise       generator for stochastic samplers (DDIM eta > 0, ancestral); continues the stream
+     *                    that drew the initial latents. May be null for deterministic samplers.
+     */
+    void step(float[] modelOutput, int stepIndex, float[] sample, NoiseSource noise);
+
+    /** Adds noise to clean latents at the given timestep (img2img / audio-to-audio). */
+    void addNoise(float[] originalSamples, float[] noise, long timestep, float[] out);
+}
