@@ -102,11 +102,10 @@ final class FlacDecoder {
             throw new AudioDecodeException(Problem.MALFORMED,
                     "Corrupt FLAC stream: " + decoder.getBadFrames() + " frame(s) failed to decode", limits);
         }
-        DecodedAudio audio = pcm.finish("FLAC");
-        if (totalFrames > 0 && audio.frames() < totalFrames) {
+        if (pcm.frames() < totalFrames) {
             throw new AudioDecodeException(Problem.TRUNCATED, String.format(Locale.ROOT,
-                    "Truncated FLAC: %d of the %d declared frames are present", audio.frames(), totalFrames), limits);
+                    "Truncated FLAC: %d of the %d declared frames are present", pcm.frames(), totalFrames), limits);
         }
-        return audio;
+        return pcm.finish("FLAC");
     }
 }

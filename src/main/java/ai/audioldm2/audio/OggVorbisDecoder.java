@@ -51,6 +51,7 @@ final class OggVorbisDecoder {
         int[] pcmOffsets = null;
         int headers = 0;
         boolean endOfStream = false;
+        long lastGranule = -1; // the last page's granule position is the exact length in frames
         int pageResult;
         while (!endOfStream && (pageResult = sync.pageout(page)) != 0) {
             if (pageResult < 0) {
@@ -105,11 +106,15 @@ final class OggVorbisDecoder {
                 }
             }
             endOfStream = page.eos() != 0;
+            if (headers == HEADER_PACKETS && page.granulepos() > 0) {
+                lastGranule = page.granulepos();
+            }
         }
         if (headers < HEADER_PACKETS) {
             throw new AudioDecodeException(Problem.TRUNCATED,
                     "Truncated or malformed OGG: the Vorbis headers are incomplete", limits);
         }
+        pcm.truncate(lastGranule);
         return pcm.finish("OGG/Vorbis");
     }
 

@@ -48,6 +48,17 @@ final class PcmAccumulator {
         frames += count;
     }
 
+    int frames() {
+        return frames;
+    }
+
+    /** Drops frames past {@code length}, for formats whose container states the exact length at the end. */
+    void truncate(long length) {
+        if (length >= 0 && length < frames) {
+            frames = (int) length;
+        }
+    }
+
     int channelCount() {
         return channels.length;
     }
