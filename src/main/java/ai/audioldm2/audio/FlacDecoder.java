@@ -3,7 +3,9 @@ package ai.audioldm2.audio;
 import ai.audioldm2.audio.AudioDecodeException.Problem;
 import org.jflac.ChannelData;
 import org.jflac.FLACDecoder;
+import org.jflac.FrameListener;
 import org.jflac.frame.Frame;
+import org.jflac.metadata.Metadata;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -74,12 +76,15 @@ final class FlacDecoder {
                 new SequenceInputStream(new ByteArrayInputStream(streamInfo),
                         new ByteArrayInputStream(data, offset, data.length - offset)));
         FLACDecoder decoder = new FLACDecoder(stream);
+        decoder.addFrameListener(new FailOnCorruptFrame(limits));
         PcmAccumulator pcm = new PcmAccumulator(channels, sampleRate, limits);
         float scale = 1f / (1 << (bitsPerSample - 1));
         try {
             decoder.readMetadata();
             Frame frame;
-            while ((frame = decoder.readNextFrame()) != null) {
+            // Stop at the declared length: past it jFLAC's frame search returns without reading, and a bad header
+            // there would make readNextFrame retry forever.
+            while ((totalFrames == 0 || pcm.frames() < totalFrames) && (frame = decoder.readNextFrame()) != null) {
                 if (frame.header.channels != channels || frame.header.bitsPerSample != bitsPerSample) {
                     throw new AudioDecodeException(Problem.MALFORMED,
                             "Corrupt FLAC: a frame's channels or sample size differ from the stream's", limits);
@@ -98,14 +103,39 @@ final class FlacDecoder {
         } catch (IOException e) {
             throw new AudioDecodeException(Problem.MALFORMED, "Corrupt FLAC stream: " + e.getMessage(), limits, e);
         }
-        if (decoder.getBadFrames() > 0) {
-            throw new AudioDecodeException(Problem.MALFORMED,
-                    "Corrupt FLAC stream: " + decoder.getBadFrames() + " frame(s) failed to decode", limits);
-        }
         if (pcm.frames() < totalFrames) {
             throw new AudioDecodeException(Problem.TRUNCATED, String.format(Locale.ROOT,
                     "Truncated FLAC: %d of the %d declared frames are present", pcm.frames(), totalFrames), limits);
         }
+        if (totalFrames > 0) {
+            pcm.truncate(totalFrames);
+        }
         return pcm.finish("FLAC");
+    }
+
+    /**
+     * jFLAC reports a bad frame header, a bad subframe or a CRC mismatch only to its listeners (for a CRC mismatch it
+     * returns the frame zeroed); this makes each of them fail the decode. Its "lost sync" reports are skipped bytes
+     * while it searches for the next frame, which always makes progress, and are let through.
+     */
+    private record FailOnCorruptFrame(DecodeLimits limits) implements FrameListener {
+        @Override
+        public void processMetadata(Metadata metadata) {
+        }
+
+        @Override
+        public void processFrame(Frame frame) {
+        }
+
+        @Override
+        public void processError(String message) {
+            if (message.contains("EOFException")) {
+                throw new AudioDecodeException(Problem.TRUNCATED, "Truncated FLAC: the data ends inside a frame",
+                        limits);
+            }
+            if (!message.startsWith("FindSync")) {
+                throw new AudioDecodeException(Problem.MALFORMED, "Corrupt FLAC stream: " + message, limits);
+            }
+        }
     }
 }
