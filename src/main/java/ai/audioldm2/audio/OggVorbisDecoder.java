@@ -11,8 +11,9 @@ import com.jcraft.jorbis.DspState;
 import com.jcraft.jorbis.Info;
 
 /**
- * OGG/Vorbis through JOrbis, the first logical stream only. The comment header is replaced by an empty one before
- * JOrbis sees it: JOrbis allocates the comment strings at their declared lengths without checking them.
+ * OGG/Vorbis through JOrbis, the first logical stream only. JOrbis sizes tables from header fields without checking
+ * them, so the comment header is replaced by an empty one before JOrbis sees it, and the setup header is first
+ * checked by {@link VorbisSetupCheck}.
  */
 final class OggVorbisDecoder {
     private static final int HEADER_PACKETS = 3;
@@ -70,6 +71,9 @@ final class OggVorbisDecoder {
                     continue;
                 }
                 if (headers < HEADER_PACKETS) {
+                    if (headers == 2) {
+                        VorbisSetupCheck.check(packet.packet_base, packet.packet, packet.bytes, limits);
+                    }
                     Packet header = headers == 1 ? emptyComment(packet, limits) : packet;
                     if (info.synthesis_headerin(comment, header) < 0) {
                         throw new AudioDecodeException(Problem.MALFORMED,
