@@ -3,7 +3,9 @@ package ai.audioldm2.audio;
 /**
  * librosa's {@code filters.mel} with its defaults (Slaney mel scale, Slaney area normalisation), in double:
  * triangles between consecutive points of {@code melBins + 2} points evenly spaced in mel from fmin to fmax,
- * evaluated at the FFT bin frequencies, each scaled by 2 / (its upper - lower edge in Hz).
+ * evaluated at the FFT bin frequencies, each scaled by 2 / (its upper - lower edge in Hz). transformers'
+ * {@code mel_filter_bank(norm="slaney", mel_scale="slaney")}, used by the CLAP feature extractor, is the same
+ * formula.
  */
 public final class MelFilterBank {
     private static final double LINEAR_HZ_PER_MEL = 200.0 / 3;
@@ -11,11 +13,31 @@ public final class MelFilterBank {
     private static final double LOG_START_MEL = LOG_START_HZ / LINEAR_HZ_PER_MEL;
     private static final double LOG_STEP = Math.log(6.4) / 27.0;
 
-    private MelFilterBank() {
+    private final double[][] weights;
+    /** Per filter, the range of FFT bins with a non-zero weight: the triangles are narrow. */
+    private final int[] firstBin;
+    private final int[] endBin;
+
+    private MelFilterBank(double[][] weights) {
+        this.weights = weights;
+        this.firstBin = new int[weights.length];
+        this.endBin = new int[weights.length];
+        for (int m = 0; m < weights.length; m++) {
+            int first = 0;
+            while (first < weights[m].length && weights[m][first] == 0) {
+                first++;
+            }
+            int end = weights[m].length;
+            while (end > first && weights[m][end - 1] == 0) {
+                end--;
+            }
+            firstBin[m] = first;
+            endBin[m] = end;
+        }
     }
 
-    /** Weights {@code [mel][bin]} for {@code nFft / 2 + 1} FFT bins. */
-    public static double[][] slaney(int sampleRate, int nFft, int melBins, double fmin, double fmax) {
+    /** The filters for {@code nFft / 2 + 1} FFT bins. */
+    public static MelFilterBank slaney(int sampleRate, int nFft, int melBins, double fmin, double fmax) {
         int bins = nFft / 2 + 1;
         double[] binHz = new double[bins];
         for (int k = 0; k < bins; k++) {
@@ -41,7 +63,29 @@ public final class MelFilterBank {
                 weights[m][k] = Math.max(0, Math.min(rising, falling)) * norm;
             }
         }
-        return weights;
+        return new MelFilterBank(weights);
+    }
+
+    /** Weights {@code [mel][bin]}; a copy. */
+    public double[][] weights() {
+        double[][] copy = new double[weights.length][];
+        for (int m = 0; m < weights.length; m++) {
+            copy[m] = weights[m].clone();
+        }
+        return copy;
+    }
+
+    public int melBins() {
+        return weights.length;
+    }
+
+    /** The filters' outputs for one spectrum. */
+    double apply(int mel, double[] spectrum) {
+        double sum = 0;
+        for (int k = firstBin[mel]; k < endBin[mel]; k++) {
+            sum += weights[mel][k] * spectrum[k];
+        }
+        return sum;
     }
 
     static double hzToMel(double hz) {
