@@ -15,6 +15,8 @@ References:
 - normalisation: AudioLDM's `normalize_wav` / `pad_wav` / renormalisation (audioldm/audio/tools.py).
 - log-mel: AudioLDM's TacotronSTFT (Fourier-basis conv1d, periodic Hann, reflect padding, magnitude) with
   librosa's slaney mel filterbank and log(clamp(x, 1e-5)), evaluated in float64.
+- CLAP features: transformers' ClapFeatureExtractor with AudioLDM2's settings (truncation "rand_trunc", padding
+  "repeatpad"); the long clip is cropped beforehand at the centred offset the Java extractor uses.
 - decoding: soundfile (libsndfile) writes and reads back the encoded files.
 """
 import json
@@ -210,6 +212,39 @@ def mel_cases(rng):
     return cases
 
 
+# ---------------------------------------------------------------- CLAP features (transformers ClapFeatureExtractor)
+
+def clap_cases(rng):
+    from transformers import ClapFeatureExtractor
+    cases = []
+    sr = 48000
+    n = int(1.7 * sr)
+    t = np.arange(n) / sr
+    short = (0.3 * np.sin(2 * np.pi * 440 * t) * np.sin(2 * np.pi * 0.5 * t) + 0.1 * rng.standard_normal(n)
+             + 0.2 * scipy.signal.chirp(t, f0=60, f1=20000, t1=t[-1])).astype(np.float32)
+    short_file = write("clap/short.in.f32", short, np.float32)
+    long_repeats = 7  # the long clip is the short one repeated: 11.9 s, more than max_length
+    settings = [
+        # AudioLDM2's feature_extractor/preprocessor_config.json
+        ("audioldm2", dict(feature_size=64, sampling_rate=sr, hop_length=480, max_length_s=10, fft_window_size=1024,
+                           frequency_min=50, frequency_max=14000)),
+        # diffusers' tiny test pipeline overrides hop_length to 7900
+        ("hop7900", dict(feature_size=64, sampling_rate=sr, hop_length=7900, max_length_s=10, fft_window_size=1024,
+                         frequency_min=50, frequency_max=14000)),
+    ]
+    for name, s in settings:
+        extractor = ClapFeatureExtractor(**s, truncation="rand_trunc", padding="repeatpad")
+        max_len = s["max_length_s"] * sr
+        long = np.tile(short, long_repeats)
+        offset = (long.size - max_len) // 2  # the Java extractor's deterministic choice for rand_trunc
+        for kind, clip in [("short", short), ("long", long[offset:offset + max_len])]:
+            features = extractor(clip, sampling_rate=sr, return_tensors="np").input_features[0, 0]
+            cases.append({"name": f"{name}_{kind}", **s, "input": short_file,
+                          "input_repeats": 1 if kind == "short" else long_repeats,
+                          "expected": write(f"clap/{name}_{kind}.features.f32", features, np.float32)})
+    return cases
+
+
 # ---------------------------------------------------------------- encoded files for the decoder
 
 def decode_cases(rng):
@@ -255,16 +290,18 @@ def decode_cases(rng):
 
 
 def main():
-    rng = np.random.RandomState(20261125)
-    resample, port_check = resample_cases(rng)
+    # one generator per section, so that adding cases to one section leaves the others' fixtures unchanged
+    resample, port_check = resample_cases(np.random.RandomState(1))
     index = {
         "versions": {"torch": torch.__version__, "librosa": librosa.__version__, "numpy": np.__version__,
+                     "transformers": __import__("transformers").__version__,
                      "soundfile": sf.__version__, "libsndfile": sf.__libsndfile_version__},
         "resample_port_check": port_check,
         "resample": resample,
-        "normalize": normalize_cases(rng),
-        "mel": mel_cases(rng),
-        "decode": decode_cases(rng),
+        "normalize": normalize_cases(np.random.RandomState(2)),
+        "mel": mel_cases(np.random.RandomState(3)),
+        "clap": clap_cases(np.random.RandomState(4)),
+        "decode": decode_cases(np.random.RandomState(5)),
     }
     (OUT / "index.json").write_text(json.dumps(index, indent=1) + "\n")
     print(json.dumps({k: index[k] for k in ("versions", "resample_port_check")}, indent=1))
