@@ -212,6 +212,29 @@ def mel_cases(rng):
     return cases
 
 
+def front_end_cases(rng):
+    """AudioLDM's wav_to_fbank on a mono clip: torchaudio resample (float32, as after torchaudio.load),
+    normalisation with segment target_length * hop, TacotronSTFT log-mel, _pad_spec."""
+    cases = []
+    s = dict(sr=16000, n_fft=1024, hop=160, win=1024, n_mels=64, fmin=0, fmax=8000)
+    for name, orig, seconds, target_length in [("44100_pad", 44100, 0.6, 64), ("22050_trim", 22050, 0.9, 64)]:
+        n = int(orig * seconds)
+        t = np.arange(n) / orig
+        x = (0.2 * np.sin(2 * np.pi * 330 * t) + 0.05 * rng.standard_normal(n) + 0.1).astype(np.float32)
+        expected = {}
+        for key, dtype in [("expected", torch.float32), ("expected_f64_resample", torch.float64)]:
+            wav = torchaudio_resample(torch.from_numpy(x).to(dtype), orig, s["sr"]).numpy().astype(np.float64)
+            wav = audioldm_normalize(wav, target_length * s["hop"])
+            mel = tacotron_log_mel(wav, dtype=torch.float64, **s)
+            padded = np.zeros((target_length, s["n_mels"]))
+            rows = min(target_length, mel.shape[0])
+            padded[:rows] = mel[:rows]
+            expected[key] = write(f"front_end/{name}.{key}.f64", padded, np.float64)
+        cases.append({"name": name, **s, "orig_freq": orig, "target_length": target_length,
+                      "input": write(f"front_end/{name}.in.f32", x, np.float32), **expected})
+    return cases
+
+
 # ---------------------------------------------------------------- CLAP features (transformers ClapFeatureExtractor)
 
 def clap_cases(rng):
@@ -301,6 +324,7 @@ def main():
         "normalize": normalize_cases(np.random.RandomState(2)),
         "mel": mel_cases(np.random.RandomState(3)),
         "clap": clap_cases(np.random.RandomState(4)),
+        "front_end": front_end_cases(np.random.RandomState(6)),
         "decode": decode_cases(np.random.RandomState(5)),
     }
     (OUT / "index.json").write_text(json.dumps(index, indent=1) + "\n")
