@@ -22,30 +22,18 @@ class AudioLdmMelInputTest {
     @Test
     void matchesAudioLdmWavToFbank() {
         for (JsonNode c : DspFixtures.index().get("front_end")) {
-            MelSettings settings = new MelSettings(c.get("sr").asInt(), c.get("n_fft").asInt(), c.get("win").asInt(),
-                    c.get("hop").asInt(), c.get("n_mels").asInt(), c.get("fmin").asDouble(), c.get("fmax").asDouble());
+            MelSettings settings = DspFixtures.melSettings(c);
             DecodedAudio audio = new DecodedAudio(new float[][] {DspFixtures.floats(c.get("input"))},
                     c.get("orig_freq").asInt());
             int targetFrames = c.get("target_length").asInt();
             float[][] mel = AudioLdmMelInput.melFrom(audio, new LogMelSpectrogram(settings), targetFrames);
             assertEquals(targetFrames, mel.length);
-            double worst = maxAbsDiff(mel, DspFixtures.array(c.get("expected")));
-            double worst64 = maxAbsDiff(mel, DspFixtures.array(c.get("expected_f64_resample")));
+            double worst = DspFixtures.maxAbsDiff(mel, DspFixtures.array(c.get("expected")));
+            double worst64 = DspFixtures.maxAbsDiff(mel, DspFixtures.array(c.get("expected_f64_resample")));
             System.out.printf("front end %s: max |java - audioldm wav_to_fbank| = %.3g, with float64 resampling "
                     + "%.3g%n", c.get("name").asText(), worst, worst64);
             assertTrue(worst <= MEL_TOLERANCE, c.get("name").asText() + ": " + worst);
             assertTrue(worst64 <= FLOAT64_TOLERANCE, c.get("name").asText() + ": " + worst64);
         }
-    }
-
-    private static double maxAbsDiff(float[][] mel, double[] expected) {
-        int bins = mel[0].length;
-        double worst = 0;
-        for (int f = 0; f < mel.length; f++) {
-            for (int m = 0; m < bins; m++) {
-                worst = Math.max(worst, Math.abs(mel[f][m] - expected[f * bins + m]));
-            }
-        }
-        return worst;
     }
 }

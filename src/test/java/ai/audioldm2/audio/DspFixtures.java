@@ -64,4 +64,29 @@ final class DspFixtures {
         }
         return in;
     }
+
+    /** The mel settings of a "mel" or "front_end" case. */
+    static MelSettings melSettings(JsonNode c) {
+        return new MelSettings(c.get("sr").asInt(), c.get("n_fft").asInt(), c.get("win").asInt(), c.get("hop").asInt(),
+                c.get("n_mels").asInt(), c.get("fmin").asDouble(), c.get("fmax").asDouble());
+    }
+
+    /** Largest |actual - expected| with {@code expected} the row-major flattening of {@code actual}'s shape. */
+    static double maxAbsDiff(float[][] actual, double[] expected) {
+        if (expected.length != actual.length * actual[0].length) {
+            throw new AssertionError("expected " + expected.length + " values, got " + actual.length + " x "
+                    + actual[0].length);
+        }
+        double worst = 0;
+        for (int i = 0; i < actual.length; i++) {
+            for (int j = 0; j < actual[i].length; j++) {
+                worst = Math.max(worst, Math.abs(actual[i][j] - expected[i * actual[i].length + j]));
+            }
+        }
+        return worst;
+    }
+
+    static double maxAbsDiff(float[] actual, double[] expected) {
+        return maxAbsDiff(new float[][] {actual}, expected);
+    }
 }

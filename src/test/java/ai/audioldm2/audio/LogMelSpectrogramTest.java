@@ -21,14 +21,8 @@ class LogMelSpectrogramTest {
             double[] expected = DspFixtures.array(c.get("mel_basis"));
             double[][] actual = MelFilterBank.slaney(c.get("sr").asInt(), c.get("n_fft").asInt(),
                     c.get("n_mels").asInt(), c.get("fmin").asDouble(), c.get("fmax").asDouble()).weights();
-            int bins = c.get("n_fft").asInt() / 2 + 1;
-            assertEquals(expected.length, actual.length * bins);
-            double worst = 0;
-            for (int m = 0; m < actual.length; m++) {
-                for (int k = 0; k < bins; k++) {
-                    worst = Math.max(worst, Math.abs(actual[m][k] - expected[m * bins + k]));
-                }
-            }
+            assertEquals(c.get("n_fft").asInt() / 2 + 1, actual[0].length);
+            double worst = maxAbsDiff(actual, expected);
             System.out.printf("mel filterbank %s: max |java - librosa| = %.3g%n", c.get("name").asText(), worst);
             assertTrue(worst <= FILTER_TOLERANCE, c.get("name").asText() + ": " + worst);
         }
@@ -37,19 +31,12 @@ class LogMelSpectrogramTest {
     @Test
     void logMelMatchesTacotronStftForRealAndTinySettings() {
         for (JsonNode c : DspFixtures.index().get("mel")) {
-            MelSettings settings = new MelSettings(c.get("sr").asInt(), c.get("n_fft").asInt(), c.get("win").asInt(),
-                    c.get("hop").asInt(), c.get("n_mels").asInt(), c.get("fmin").asDouble(), c.get("fmax").asDouble());
+            MelSettings settings = DspFixtures.melSettings(c);
             float[] input = DspFixtures.floats(c.get("input"));
             double[] expected = DspFixtures.array(c.get("expected_f64"));
             float[][] mel = new LogMelSpectrogram(settings).compute(input);
             assertEquals(1 + input.length / settings.hopLength(), mel.length);
-            assertEquals(expected.length, mel.length * settings.melBins());
-            double worst = 0;
-            for (int f = 0; f < mel.length; f++) {
-                for (int m = 0; m < settings.melBins(); m++) {
-                    worst = Math.max(worst, Math.abs(mel[f][m] - expected[f * settings.melBins() + m]));
-                }
-            }
+            double worst = DspFixtures.maxAbsDiff(mel, expected);
             System.out.printf("log-mel %s (%d frames x %d): max |java - python f64| = %.3g "
                             + "(python f32 vs f64: %.3g)%n", c.get("name").asText(), mel.length, settings.melBins(),
                     worst, c.get("float32_reference_max_abs_diff").asDouble());
@@ -84,5 +71,17 @@ class LogMelSpectrogramTest {
         float[][] padded = LogMelSpectrogram.padOrTrim(mel, 5);
         assertArrayEquals(new float[] {5, 6}, padded[2]);
         assertArrayEquals(new float[] {0, 0}, padded[4]);
+    }
+
+    /** The filterbank in double: {@link DspFixtures#maxAbsDiff} would round it to float. */
+    private static double maxAbsDiff(double[][] actual, double[] expected) {
+        assertEquals(expected.length, actual.length * actual[0].length);
+        double worst = 0;
+        for (int m = 0; m < actual.length; m++) {
+            for (int k = 0; k < actual[m].length; k++) {
+                worst = Math.max(worst, Math.abs(actual[m][k] - expected[m * actual[m].length + k]));
+            }
+        }
+        return worst;
     }
 }

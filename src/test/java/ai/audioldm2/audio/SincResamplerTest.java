@@ -31,8 +31,8 @@ class SincResamplerTest {
             float[] actual = SincResampler.resample(input, c.get("orig_freq").asInt(), c.get("new_freq").asInt());
             String name = c.get("name").asText();
             assertEquals(expected64.length, actual.length, name + ": output length");
-            double err64 = maxAbsDiff(actual, expected64);
-            double err32 = maxAbsDiff(actual, expected32);
+            double err64 = DspFixtures.maxAbsDiff(actual, expected64);
+            double err32 = DspFixtures.maxAbsDiff(actual, expected32);
             System.out.printf("resample %-20s max |java - torchaudio f64| = %.3g, |java - torchaudio f32| = %.3g%n",
                     name, err64, err32);
             assertTrue(err64 <= FLOAT64_TOLERANCE, name + ": " + err64);
@@ -92,13 +92,5 @@ class SincResamplerTest {
         }
         double rms = Math.sqrt(sumSquares / (out.length - 2 * margin));
         return 20 * Math.log10(rms * Math.sqrt(2));
-    }
-
-    private static double maxAbsDiff(float[] actual, double[] expected) {
-        double worst = 0;
-        for (int i = 0; i < actual.length; i++) {
-            worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
-        }
-        return worst;
     }
 }
