@@ -32,7 +32,56 @@ def write_npy_fixtures():
     np.save(out / "f8_big_endian.npy", np.array([1.0], dtype=">f8"))
 
 
-GROUPS = {"npy": write_npy_fixtures}
+RNG_SHAPES = [(1, 8, 256, 16), (2, 8, 250, 16), (1, 4, 32, 4), (3, 5, 7), (17,), (15,), (5,), (1,)]
+RNG_SEEDS = [0, 1, 42, 2**32 + 7, 987654321987654321, -1]
+# Arrays up to this size are stored whole; bigger ones as sha256 plus their first/last EXCERPT values.
+RNG_FULL_LIMIT = 4096
+RNG_EXCERPT = 1024
+
+
+def write_rng_fixtures():
+    """torch.randn(shape, generator=torch.Generator("cpu").manual_seed(seed)) for the TorchGenerator tests.
+
+    Each case is a seed and a list of successive randn calls on one generator. cases.json lists them;
+    every call's output is in rng/<case>_<call>.npy (whole, or head+tail excerpt with the sha256 of the
+    whole little-endian float32 array)."""
+    import hashlib
+    import json
+
+    import torch
+
+    assert torch.backends.cpu.get_cpu_capability() in ("AVX2", "AVX512"), "fixtures must come from the AVX2 kernel"
+    out = FIXTURES / "rng"
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.npy"):
+        old.unlink()
+    plans = [(f"seed{seed}_{'x'.join(map(str, shape))}", seed, [shape]) for seed in RNG_SEEDS for shape in RNG_SHAPES]
+    plans += [
+        # path B keeps a cached sine sample across calls; path A neither uses nor clears it
+        ("successive_paths", 0, [(3,), (3,), (5,), (1, 4, 32, 4), (1,), (17,), (2,)]),
+        # DDIM eta > 0: initial latents, then one latent-shaped randn per step from the same generator
+        ("successive_latents", 1234, [(1, 4, 32, 4), (1, 4, 32, 4), (1, 4, 32, 4)]),
+        ("successive_real_latents", 42, [(1, 8, 256, 16), (1, 8, 256, 16)]),
+    ]
+    cases = []
+    for name, seed, shapes in plans:
+        g = torch.Generator("cpu").manual_seed(seed)
+        calls = []
+        for k, shape in enumerate(shapes):
+            values = torch.randn(shape, generator=g, dtype=torch.float32).numpy().astype("<f4").ravel()
+            file = f"{name}_{k}.npy"
+            whole = values.size <= RNG_FULL_LIMIT
+            stored = values if whole else np.concatenate([values[:RNG_EXCERPT], values[-RNG_EXCERPT:]])
+            np.save(out / file, stored)
+            calls.append({"shape": list(shape), "file": file, "whole": whole,
+                          "sha256": hashlib.sha256(values.tobytes()).hexdigest()})
+        cases.append({"name": name, "seed": seed, "calls": calls})
+    meta = {"torch": torch.__version__, "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "excerpt": RNG_EXCERPT, "cases": cases}
+    (out / "cases.json").write_text(json.dumps(meta, indent=1) + "\n")
+
+
+GROUPS = {"npy": write_npy_fixtures, "rng": write_rng_fixtures}
 
 if __name__ == "__main__":
     wanted = sys.argv[1:] or list(GROUPS)
