@@ -16,7 +16,7 @@ final class DpmSolverMultistepScheduler implements SigmaScheduler {
     private float[] x0Current;
     private float[] x0Previous;
     private int lowerOrderNums;
-    private int nextIndex = -1;
+    private final StepOrder order = new StepOrder();
 
     DpmSolverMultistepScheduler(SchedulerConfig config, int numSteps, boolean karras) {
         Spacing.requirePositive(numSteps);
@@ -81,9 +81,7 @@ final class DpmSolverMultistepScheduler implements SigmaScheduler {
     public void step(float[] modelOutput, int stepIndex, float[] sample, NoiseSource noise) {
         Arrays2.requireSameLength(modelOutput, sample);
         Arrays2.checkIndex(stepIndex, timesteps.length);
-        if (nextIndex >= 0 && stepIndex != nextIndex) {
-            throw new IllegalStateException("multistep scheduler expects step index " + nextIndex + ", got " + stepIndex);
-        }
+        order.accept(stepIndex, "dpm++2m");
         if (x0Current == null || x0Current.length != sample.length) {
             x0Current = new float[sample.length];
             x0Previous = new float[sample.length];
@@ -125,7 +123,6 @@ final class DpmSolverMultistepScheduler implements SigmaScheduler {
         if (lowerOrderNums < 2) {
             lowerOrderNums++;
         }
-        nextIndex = stepIndex + 1;
     }
 
     private void convertToX0(float[] modelOutput, float[] sample, float sigma, float[] x0) {
