@@ -23,7 +23,9 @@ public final class Schedulers {
         FACTORIES.put("euler", EulerDiscreteScheduler::new);
         FACTORIES.put("euler-ancestral", EulerAncestralDiscreteScheduler::new);
         FACTORIES.put("heun", HeunDiscreteScheduler::new);
+        FACTORIES.put("unipc", UniPcMultistepScheduler::new);
         FACTORIES.put("pndm", PndmScheduler::new);
+        FACTORIES.put("lms", LmsDiscreteScheduler::new);
     }
 
     private Schedulers() {
