@@ -57,8 +57,8 @@ abstract class AlphaProductScheduler implements Scheduler {
 
     @Override
     public void addNoise(float[] originalSamples, float[] noise, long timestep, float[] out) {
-        Arrays2.requireSameLength(originalSamples, noise);
-        Arrays2.requireSameLength(originalSamples, out);
+        ArgumentChecks.requireSameLength(originalSamples, noise);
+        ArgumentChecks.requireSameLength(originalSamples, out);
         if (timestep < 0 || timestep >= schedule.alphasCumprod.length) {
             throw new IllegalArgumentException("timestep " + timestep + " is outside [0, " + schedule.alphasCumprod.length + ")");
         }

@@ -26,8 +26,8 @@ final class DdimScheduler extends AlphaProductScheduler {
 
     @Override
     public void step(float[] modelOutput, int stepIndex, float[] sample, NoiseSource noise) {
-        Arrays2.requireSameLength(modelOutput, sample);
-        long t = timesteps[Arrays2.checkIndex(stepIndex, timesteps.length)];
+        ArgumentChecks.requireSameLength(modelOutput, sample);
+        long t = timesteps[ArgumentChecks.checkIndex(stepIndex, timesteps.length)];
         long prevT = t - stepRatio;
         float alphaProd = alphaProduct(t);
         float alphaProdPrev = alphaProduct(prevT);

@@ -18,8 +18,8 @@ final class DpmSolverMultistepScheduler extends SigmaMultistepScheduler {
 
     @Override
     public void step(float[] modelOutput, int stepIndex, float[] sample, NoiseSource noise) {
-        Arrays2.requireSameLength(modelOutput, sample);
-        Arrays2.checkIndex(stepIndex, timesteps.length);
+        ArgumentChecks.requireSameLength(modelOutput, sample);
+        ArgumentChecks.checkIndex(stepIndex, timesteps.length);
         order.accept(stepIndex, "dpm++2m");
         if (x0Current == null || x0Current.length != sample.length) {
             x0Current = new float[sample.length];

@@ -43,8 +43,8 @@ final class PndmScheduler extends AlphaProductScheduler {
 
     @Override
     public void step(float[] modelOutput, int stepIndex, float[] sample, NoiseSource noise) {
-        Arrays2.requireSameLength(modelOutput, sample);
-        long timestep = timesteps[Arrays2.checkIndex(stepIndex, timesteps.length)];
+        ArgumentChecks.requireSameLength(modelOutput, sample);
+        long timestep = timesteps[ArgumentChecks.checkIndex(stepIndex, timesteps.length)];
         order.accept(stepIndex, "pndm");
         int n = sample.length;
         if (history == null || history[0].length != n) {

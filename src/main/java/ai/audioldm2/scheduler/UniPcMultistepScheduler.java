@@ -26,8 +26,8 @@ final class UniPcMultistepScheduler extends SigmaMultistepScheduler {
 
     @Override
     public void step(float[] modelOutput, int stepIndex, float[] sample, NoiseSource noise) {
-        Arrays2.requireSameLength(modelOutput, sample);
-        Arrays2.checkIndex(stepIndex, timesteps.length);
+        ArgumentChecks.requireSameLength(modelOutput, sample);
+        ArgumentChecks.checkIndex(stepIndex, timesteps.length);
         order.accept(stepIndex, "unipc");
         int n = sample.length;
         if (newest == null || newest.length != n) {
