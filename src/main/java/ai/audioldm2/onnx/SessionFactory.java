@@ -1,0 +1,230 @@
+package ai.audioldm2.onnx;
+
+import ai.audioldm2.pipeline.RuntimeOptions;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtEpDevice;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.OrtSession.SessionOptions;
+import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Opens one {@link OrtSession} per graph on the process-wide {@link OrtEnvironment}, configured from
+ * {@link RuntimeOptions}: threads, graph optimization level, an optional cache of optimized graphs, and the
+ * execution provider.
+ *
+ * <p>Execution providers. {@code cpu} is always there. {@code cuda} and {@code rocm} need an ONNX Runtime build that
+ * contains them (the {@code onnxruntime_gpu} artifact for CUDA; ROCm was removed from ONNX Runtime in 1.23).
+ * {@code migraphx}: ORT Java 1.29 has no {@code addMIGraphX}, so MIGraphX goes through the plugin-EP API: the library
+ * named by {@link RuntimeOptions#providerLibrary()} (e.g. {@code libonnxruntime_providers_migraphx.so} of an ORT
+ * &ge; 1.23 built with {@code --use_migraphx}, whose native core is loaded with {@code -Donnxruntime.native.path})
+ * is registered with {@link OrtEnvironment#registerExecutionProviderLibrary}, its devices are taken from
+ * {@link OrtEnvironment#getEpDevices()} by EP name, and appended with
+ * {@link SessionOptions#addExecutionProvider(List, Map)}. When a provider is unavailable the factory either falls back
+ * to CPU ({@link RuntimeOptions#cpuFallback()}) or fails naming the providers the loaded ONNX Runtime has.
+ */
+public final class SessionFactory {
+
+    private static final System.Logger LOG = System.getLogger(SessionFactory.class.getName());
+    /** Plugin libraries registered in this process; ORT refuses a second registration under the same name. */
+    private static final Set<String> REGISTERED_LIBRARIES = new HashSet<>();
+
+    private final OrtEnvironment env;
+    private final RuntimeOptions options;
+    private final OptLevel optLevel;
+    private final ExecutionProvider provider;
+    private final List<OrtEpDevice> pluginDevices;
+
+    private SessionFactory(OrtEnvironment env, RuntimeOptions options, OptLevel optLevel,
+                           ExecutionProvider provider, List<OrtEpDevice> pluginDevices) {
+        this.env = env;
+        this.options = options;
+        this.optLevel = optLevel;
+        this.provider = provider;
+        this.pluginDevices = pluginDevices;
+    }
+
+    /**
+     * Resolves the execution provider. Throws {@link ExecutionProviderException} when it is unavailable and CPU
+     * fallback is off, {@link IllegalArgumentException} for option values outside their allowed set.
+     */
+    public static SessionFactory create(RuntimeOptions options) {
+        OptLevel level = optLevel(options.optimizationLevel());
+        ExecutionProvider requested = ExecutionProvider.parse(options.executionProvider());
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        if (requested == ExecutionProvider.CPU) {
+            return new SessionFactory(env, options, level, requested, List.of());
+        }
+        List<OrtEpDevice> pluginDevices = List.of();
+        String problem;
+        if (requested == ExecutionProvider.MIGRAPHX) {
+            pluginDevices = migraphxDevices(env, options);
+            problem = pluginDevices.isEmpty() ? migraphxProblem(env, options) : null;
+        } else {
+            problem = OrtEnvironment.getAvailableProviders().contains(requested.ortProvider()) ? null
+                    : "execution provider '" + requested + "' (" + requested.ortName() + ") is not in this ONNX Runtime "
+                    + env.getVersion() + "; it has " + OrtEnvironment.getAvailableProviders()
+                    + (requested == ExecutionProvider.ROCM ? " (ROCm was removed in ONNX Runtime 1.23; use migraphx)"
+                    : " (CUDA needs the com.microsoft.onnxruntime:onnxruntime_gpu artifact)");
+        }
+        if (problem == null) {
+            return new SessionFactory(env, options, level, requested, pluginDevices);
+        }
+        if (!options.cpuFallback()) {
+            throw new ExecutionProviderException(problem + ". Enable CPU fallback to run on CPU instead.");
+        }
+        LOG.log(System.Logger.Level.WARNING, problem + "; falling back to CPU");
+        return new SessionFactory(env, options, level, ExecutionProvider.CPU, List.of());
+    }
+
+    public OrtEnvironment environment() {
+        return env;
+    }
+
+    /** The provider sessions actually run on (CPU after a fallback). */
+    public ExecutionProvider provider() {
+        return provider;
+    }
+
+    /** Opens the session of one graph and checks its inputs and outputs against the manifest. */
+    public OrtSession open(ModelBundle bundle, String graph) {
+        Path file = bundle.graphFile(graph);
+        OrtSession session;
+        try (SessionOptions so = new SessionOptions()) {
+            so.setIntraOpNumThreads(options.intraOpThreads());
+            so.setInterOpNumThreads(options.interOpThreads());
+            addProvider(so);
+            Path source = file;
+            Path cached = null;
+            if (options.optimizedModelDir() != null) {
+                cached = cachedGraph(bundle, graph);
+                if (Files.isRegularFile(cached)) {
+                    source = cached;        // already optimized for this provider, level and ORT version
+                    cached = null;
+                    so.setOptimizationLevel(OptLevel.NO_OPT);
+                } else {
+                    so.setOptimizationLevel(optLevel);
+                    so.setOptimizedModelFilePath(partial(cached).toString());
+                    // weights beside the graph keep the cache usable for graphs over protobuf's 2 GB limit
+                    so.addConfigEntry("session.optimized_model_external_initializers_file_name",
+                            cached.getFileName() + ".data");
+                }
+            } else {
+                so.setOptimizationLevel(optLevel);
+            }
+            session = env.createSession(source.toString(), so);
+            if (cached != null) {
+                Files.move(partial(cached), cached, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (OrtException e) {
+            throw new ModelBundleException("cannot load graph " + file + " on " + provider + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new ModelBundleException("cannot write the optimized graph cache in " + options.optimizedModelDir()
+                    + ": " + e.getMessage(), e);
+        }
+        try {
+            bundle.checkGraphIo(graph, session.getInputNames(), session.getOutputNames());
+        } catch (ModelBundleException e) {
+            closeQuietly(session);
+            throw e;
+        }
+        return session;
+    }
+
+    private void addProvider(SessionOptions so) throws OrtException {
+        switch (provider) {
+            case CPU -> { }
+            case CUDA -> so.addCUDA(options.deviceId());
+            case ROCM -> so.addROCM(options.deviceId());
+            case MIGRAPHX -> {
+                Map<String, String> epOptions = new HashMap<>();
+                if (options.optimizedModelDir() != null) {
+                    // MIGraphX compiles each graph on first run (minutes for the UNet); its cache makes restarts fast
+                    epOptions.put("migraphx_model_cache_dir", options.optimizedModelDir().toString());
+                }
+                so.addExecutionProvider(pluginDevices, epOptions);
+            }
+        }
+    }
+
+    private Path cachedGraph(ModelBundle bundle, String graph) throws IOException {
+        Files.createDirectories(options.optimizedModelDir());
+        String name = String.join("-", graph, bundle.graphSha256(graph).substring(0, 16), provider.configName(),
+                optLevel.name().toLowerCase(Locale.ROOT), "ort" + env.getVersion()) + ".onnx";
+        return options.optimizedModelDir().resolve(name);
+    }
+
+    private static Path partial(Path cached) {
+        return cached.resolveSibling(cached.getFileName() + ".partial");
+    }
+
+    private static List<OrtEpDevice> migraphxDevices(OrtEnvironment env, RuntimeOptions options) {
+        Path library = options.providerLibrary();
+        if (library == null) {
+            return List.of();
+        }
+        String ortName = ExecutionProvider.MIGRAPHX.ortName();
+        try {
+            synchronized (REGISTERED_LIBRARIES) {
+                if (!REGISTERED_LIBRARIES.contains(ortName)) {
+                    env.registerExecutionProviderLibrary(ortName, library.toAbsolutePath().toString());
+                    REGISTERED_LIBRARIES.add(ortName);
+                }
+            }
+            List<OrtEpDevice> devices = env.getEpDevices().stream()
+                    .filter(d -> ortName.equals(d.getEpName())).toList();
+            int index = options.deviceId();
+            return index >= 0 && index < devices.size() ? List.of(devices.get(index)) : List.of();
+        } catch (OrtException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot register execution provider library " + library + ": "
+                    + e.getMessage());
+            return List.of();
+        }
+    }
+
+    private static String migraphxProblem(OrtEnvironment env, RuntimeOptions options) {
+        boolean compiledIn = OrtEnvironment.getAvailableProviders().contains(ExecutionProvider.MIGRAPHX.ortProvider());
+        if (options.providerLibrary() == null) {
+            return "execution provider 'migraphx' needs a provider library: ORT Java " + env.getVersion()
+                    + " has no addMIGraphX, so MIGraphX is registered as a plugin EP from "
+                    + "libonnxruntime_providers_migraphx.so (ONNX Runtime >= 1.23 built with --use_migraphx)"
+                    + (compiledIn ? "; this ONNX Runtime has MIGraphX compiled in, so point the provider library at "
+                    + "the provider .so of the same build" : "; this ONNX Runtime has "
+                    + OrtEnvironment.getAvailableProviders());
+        }
+        return "execution provider 'migraphx': library " + options.providerLibrary() + " offers no "
+                + ExecutionProvider.MIGRAPHX.ortName() + " device with index " + options.deviceId()
+                + " (ONNX Runtime " + env.getVersion() + " has " + OrtEnvironment.getAvailableProviders() + ")";
+    }
+
+    private static OptLevel optLevel(String name) {
+        String n = name == null ? "all" : name.trim().toLowerCase(Locale.ROOT);
+        return switch (n) {
+            case "disable" -> OptLevel.NO_OPT;
+            case "basic" -> OptLevel.BASIC_OPT;
+            case "extended" -> OptLevel.EXTENDED_OPT;
+            case "all" -> OptLevel.ALL_OPT;
+            default -> throw new IllegalArgumentException("unknown optimization level '" + name
+                    + "' (allowed: disable, basic, extended, all)");
+        };
+    }
+
+    static void closeQuietly(OrtSession session) {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing session: " + e.getMessage());
+        }
+    }
+}
