@@ -8,16 +8,12 @@ import ai.onnxruntime.OrtException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.util.Arrays;
 
 /** A float32 tensor on the Java heap: row-major data and its shape. */
 public record FloatTensor(float[] data, long[] shape) {
 
     public FloatTensor {
-        if (Tensors.elementCount(shape) != data.length) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " does not hold " + data.length
-                    + " elements");
-        }
+        Tensors.requireHolds(shape, data.length);
     }
 
     /** Copies an ONNX Runtime output to the heap. */

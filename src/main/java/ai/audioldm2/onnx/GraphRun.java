@@ -107,7 +107,7 @@ public final class GraphRun implements AutoCloseable {
                 "graph " + graph + " produced no output '" + name + "'", null));
     }
 
-    public InferenceException failure(OrtException e) {
+    private InferenceException failure(OrtException e) {
         return new InferenceException("ONNX Runtime failed running graph " + graph + ": " + e.getMessage(), e);
     }
 

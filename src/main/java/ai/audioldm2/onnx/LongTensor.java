@@ -8,16 +8,12 @@ import ai.onnxruntime.OrtException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.LongBuffer;
-import java.util.Arrays;
 
 /** An int64 tensor on the Java heap (token ids, attention masks, positions). */
 public record LongTensor(long[] data, long[] shape) {
 
     public LongTensor {
-        if (Tensors.elementCount(shape) != data.length) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " does not hold " + data.length
-                    + " elements");
-        }
+        Tensors.requireHolds(shape, data.length);
     }
 
     public static LongTensor of(OnnxValue value) {

@@ -34,10 +34,9 @@ public final class ModelBundle {
     public static final List<String> GENERATION_GRAPHS =
             List.of("clap_text", "t5_encoder", "projection", "gpt2", "unet", "vae_decoder", "vocoder");
 
+    /** Fields marked required fail when missing; unknown fields are ignored (the exporter may add more). */
     private static final ObjectMapper JSON = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-            .configure(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES, true)
-            .configure(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES, true);
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private final Path dir;
     private final BundleManifest manifest;

@@ -4,6 +4,7 @@ import ai.audioldm2.pipeline.RuntimeOptions;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtEpDevice;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.OrtSession.SessionOptions;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
@@ -69,12 +70,13 @@ public final class SessionFactory {
         List<OrtEpDevice> pluginDevices = List.of();
         String problem;
         if (requested == ExecutionProvider.MIGRAPHX) {
-            pluginDevices = migraphxDevices(env, options);
-            problem = pluginDevices.isEmpty() ? migraphxProblem(env, options) : null;
+            PluginDevices plugin = migraphxDevices(env, options);
+            pluginDevices = plugin.devices();
+            problem = plugin.problem();
         } else {
             problem = OrtEnvironment.getAvailableProviders().contains(requested.ortProvider()) ? null
                     : "execution provider '" + requested + "' (" + requested.ortName() + ") is not in this ONNX Runtime "
-                    + env.getVersion() + "; it has " + OrtEnvironment.getAvailableProviders()
+                    + env.getVersion() + "; it has " + availableProviders()
                     + (requested == ExecutionProvider.ROCM ? " (ROCm was removed in ONNX Runtime 1.23; use migraphx)"
                     : " (CUDA needs the com.microsoft.onnxruntime:onnxruntime_gpu artifact)");
         }
@@ -169,12 +171,23 @@ public final class SessionFactory {
         return cached.resolveSibling(cached.getFileName() + ".partial");
     }
 
-    private static List<OrtEpDevice> migraphxDevices(OrtEnvironment env, RuntimeOptions options) {
+    /** MIGraphX devices offered by the registered plugin library, or the reason there are none. */
+    private record PluginDevices(List<OrtEpDevice> devices, String problem) {
+    }
+
+    private static PluginDevices migraphxDevices(OrtEnvironment env, RuntimeOptions options) {
+        String ortName = ExecutionProvider.MIGRAPHX.ortName();
+        String available = "ONNX Runtime " + env.getVersion() + " has " + availableProviders();
         Path library = options.providerLibrary();
         if (library == null) {
-            return List.of();
+            boolean compiledIn = OrtEnvironment.getAvailableProviders()
+                    .contains(ExecutionProvider.MIGRAPHX.ortProvider());
+            return new PluginDevices(List.of(), "execution provider 'migraphx' needs a provider library: ORT Java "
+                    + env.getVersion() + " has no addMIGraphX, so MIGraphX is registered as a plugin EP from "
+                    + "libonnxruntime_providers_migraphx.so (ONNX Runtime >= 1.23 built with --use_migraphx)"
+                    + (compiledIn ? "; this ONNX Runtime has MIGraphX compiled in, so point the provider library "
+                    + "at the provider .so of the same build" : "; " + available));
         }
-        String ortName = ExecutionProvider.MIGRAPHX.ortName();
         try {
             synchronized (REGISTERED_LIBRARIES) {
                 if (!REGISTERED_LIBRARIES.contains(ortName)) {
@@ -185,27 +198,21 @@ public final class SessionFactory {
             List<OrtEpDevice> devices = env.getEpDevices().stream()
                     .filter(d -> ortName.equals(d.getEpName())).toList();
             int index = options.deviceId();
-            return index >= 0 && index < devices.size() ? List.of(devices.get(index)) : List.of();
+            if (index < 0 || index >= devices.size()) {
+                return new PluginDevices(List.of(), "execution provider 'migraphx': library " + library
+                        + " offers " + devices.size() + " " + ortName + " device(s), none with index " + index
+                        + " (" + available + ")");
+            }
+            return new PluginDevices(List.of(devices.get(index)), null);
         } catch (OrtException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot register execution provider library " + library + ": "
-                    + e.getMessage());
-            return List.of();
+            return new PluginDevices(List.of(), "execution provider 'migraphx': cannot register library " + library
+                    + ": " + e.getMessage() + " (" + available + ")");
         }
     }
 
-    private static String migraphxProblem(OrtEnvironment env, RuntimeOptions options) {
-        boolean compiledIn = OrtEnvironment.getAvailableProviders().contains(ExecutionProvider.MIGRAPHX.ortProvider());
-        if (options.providerLibrary() == null) {
-            return "execution provider 'migraphx' needs a provider library: ORT Java " + env.getVersion()
-                    + " has no addMIGraphX, so MIGraphX is registered as a plugin EP from "
-                    + "libonnxruntime_providers_migraphx.so (ONNX Runtime >= 1.23 built with --use_migraphx)"
-                    + (compiledIn ? "; this ONNX Runtime has MIGraphX compiled in, so point the provider library at "
-                    + "the provider .so of the same build" : "; this ONNX Runtime has "
-                    + OrtEnvironment.getAvailableProviders());
-        }
-        return "execution provider 'migraphx': library " + options.providerLibrary() + " offers no "
-                + ExecutionProvider.MIGRAPHX.ortName() + " device with index " + options.deviceId()
-                + " (ONNX Runtime " + env.getVersion() + " has " + OrtEnvironment.getAvailableProviders() + ")";
+    /** ONNX Runtime's names of the providers compiled into the loaded native library. */
+    public static List<String> availableProviders() {
+        return OrtEnvironment.getAvailableProviders().stream().map(OrtProvider::getName).toList();
     }
 
     private static OptLevel optLevel(String name) {

@@ -20,6 +20,13 @@ public final class Tensors {
         return n;
     }
 
+    static void requireHolds(long[] shape, int elements) {
+        if (elementCount(shape) != elements) {
+            throw new IllegalArgumentException("shape " + java.util.Arrays.toString(shape) + " does not hold "
+                    + elements + " elements");
+        }
+    }
+
     /**
      * A float tensor with a zero-length axis (GPT-2's empty past at prefill). ONNX Runtime accepts it from an empty
      * buffer; building it from a Java array throws.
