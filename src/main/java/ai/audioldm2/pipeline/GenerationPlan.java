@@ -47,7 +47,7 @@ record GenerationPlan(List<String> prompts, List<String> negativePrompts, int wa
         if (!Double.isFinite(request.eta()) || request.eta() < 0) {
             throw new InvalidGenerationRequestException("eta", "eta must be a finite number >= 0, got " + request.eta());
         }
-        int rows = prompts.size() * request.waveformsPerPrompt();
+        long rows = (long) prompts.size() * request.waveformsPerPrompt();
         boolean guided = request.guidanceScale() > 1.0;
         int height = melFrames(request.durationSeconds(), config, rows, guided);
         long[] latentShape = {rows, config.latentChannels(), height / config.vaeScaleFactor(),
@@ -99,7 +99,7 @@ record GenerationPlan(List<String> prompts, List<String> negativePrompts, int wa
      * diffusers: height = int(duration / vocoder_upsample_factor), rounded up to a multiple of vae_scale_factor,
      * in float64 like numpy.
      */
-    private static int melFrames(double duration, ModelConfig config, int rows, boolean guided) {
+    private static int melFrames(double duration, ModelConfig config, long rows, boolean guided) {
         double minimum = config.minDurationSeconds();
         if (!Double.isFinite(duration) || duration < minimum) {
             throw new InvalidGenerationRequestException("duration", String.format(Locale.ROOT,
@@ -112,6 +112,10 @@ record GenerationPlan(List<String> prompts, List<String> negativePrompts, int wa
         double elementsPerFrame = Math.max(Math.max(config.vocoderHop(), config.melBins()),
                 (guided ? 2.0 : 1.0) * config.latentChannels() * config.melBins() / ((double) scale * scale));
         double maxFrames = ARRAY_LIMIT / (rows * elementsPerFrame) - scale;
+        if (maxFrames < scale) {
+            throw new InvalidGenerationRequestException("num_waveforms_per_prompt", "too many waveforms in one "
+                    + "request: " + rows + " (prompts x num_waveforms_per_prompt) do not fit one batch");
+        }
         if (duration / secondsPerFrame > maxFrames) {
             throw new InvalidGenerationRequestException("duration", String.format(Locale.ROOT,
                     "duration must be at most %.1f s for %d waveform(s) in one request (Java array limit), got %s",

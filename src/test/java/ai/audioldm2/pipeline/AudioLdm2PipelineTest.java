@@ -204,6 +204,10 @@ class AudioLdm2PipelineTest {
         assertInvalid(new GenerationRequest(List.of("dog"), null, 1, 2, 2.5, 1, "ddim", -0.5, 1), "eta", ">= 0");
         assertInvalid(new GenerationRequest(List.of("dog"), null, 1, 2, 2.5, 1, "ddim", 0, 0),
                 "num_waveforms_per_prompt", "at least 1");
+        assertInvalid(new GenerationRequest(List.of("dog", "cat"), null, 1, 2, 2.5, 1, "ddim", 0, Integer.MAX_VALUE),
+                "num_waveforms_per_prompt", "too many");
+        // DDIM cannot take more steps than its training timesteps (1000 in the bundle's scheduler config)
+        assertInvalid(request("dog", 1, 1001, 2.5, "ddim"), "num_inference_steps", "1001");
     }
 
     @Test
