@@ -16,7 +16,7 @@ final class DpmSolverMultistepScheduler implements SigmaScheduler {
     private float[] x0Current;
     private float[] x0Previous;
     private int lowerOrderNums;
-    private int nextIndex = -1;
+    private final StepOrder order = new StepOrder();
 
     DpmSolverMultistepScheduler(SchedulerConfig config, int numSteps, boolean karras) {
         Spacing.requirePositive(numSteps);
@@ -81,9 +81,7 @@ final class DpmSolverMultistepScheduler implements SigmaScheduler {
     public void step(float[] modelOutput, int stepIndex, float[] sample, NoiseSource noise) {
         Arrays2.requireSameLength(modelOutput, sample);
         Arrays2.checkIndex(stepIndex, timesteps.length);
-        if (nextIndex >= 0 && stepIndex != nextIndex) {
-            throw new IllegalStateException("multistep scheduler expects step index " + nextIndex + ", got " + stepIndex);
-        }
+        order.accept(stepIndex, "dpm++2m");
         if (x0Current == null || x0Current.length != sample.length) {
             x0Current = new float[sample.length];
             x0Previous = new float[sample.length];
@@ -91,29 +89,23 @@ final class DpmSolverMultistepScheduler implements SigmaScheduler {
         float[] swap = x0Previous;
         x0Previous = x0Current;
         x0Current = swap;
-        convertToX0(modelOutput, sample, sigmas[stepIndex], x0Current);
+        VpMath.convertToX0(prediction, modelOutput, sample, sigmas[stepIndex], x0Current);
 
         boolean lastStep = stepIndex == timesteps.length - 1; // final sigma zero forces first order there
         float sigmaT = sigmas[stepIndex + 1];
-        float alphaT = alpha(sigmaT);
-        float sigmaTT = sigmaT * alphaT;
+        float alphaT = VpMath.alpha(sigmaT);
         float sigmaS0 = sigmas[stepIndex];
-        float alphaS0 = alpha(sigmaS0);
-        float sigmaS0T = sigmaS0 * alphaS0;
-        float lambdaT = F32.log(alphaT) - F32.log(sigmaTT);
-        float lambdaS0 = F32.log(alphaS0) - F32.log(sigmaS0T);
+        float lambdaT = VpMath.lambda(sigmaT);
+        float lambdaS0 = VpMath.lambda(sigmaS0);
         float h = lambdaT - lambdaS0;
-        float sampleScale = sigmaTT / sigmaS0T;
+        float sampleScale = (sigmaT * alphaT) / (sigmaS0 * VpMath.alpha(sigmaS0));
         float x0Scale = alphaT * (F32.exp(-h) - 1.0f);
         if (lowerOrderNums < 1 || lastStep) {
             for (int i = 0; i < sample.length; i++) {
                 sample[i] = sampleScale * sample[i] - x0Scale * x0Current[i];
             }
         } else {
-            float sigmaS1 = sigmas[stepIndex - 1];
-            float alphaS1 = alpha(sigmaS1);
-            float sigmaS1T = sigmaS1 * alphaS1;
-            float lambdaS1 = F32.log(alphaS1) - F32.log(sigmaS1T);
+            float lambdaS1 = VpMath.lambda(sigmas[stepIndex - 1]);
             float r0 = (lambdaS0 - lambdaS1) / h;
             float inverseR0 = 1.0f / r0;
             float halfX0Scale = 0.5f * x0Scale;
@@ -125,45 +117,10 @@ final class DpmSolverMultistepScheduler implements SigmaScheduler {
         if (lowerOrderNums < 2) {
             lowerOrderNums++;
         }
-        nextIndex = stepIndex + 1;
-    }
-
-    private void convertToX0(float[] modelOutput, float[] sample, float sigma, float[] x0) {
-        float alpha = alpha(sigma);
-        float sigmaT = sigma * alpha;
-        for (int i = 0; i < x0.length; i++) {
-            x0[i] = switch (prediction) {
-                case EPSILON -> (sample[i] - sigmaT * modelOutput[i]) / alpha;
-                case V_PREDICTION -> alpha * sample[i] - sigmaT * modelOutput[i];
-                case SAMPLE -> modelOutput[i];
-            };
-        }
-    }
-
-    /** {@code _sigma_to_alpha_sigma_t}: alpha_t = 1 / sqrt(sigma^2 + 1) in float32 (sigma_t = sigma * alpha_t). */
-    private static float alpha(float sigma) {
-        return 1.0f / F32.sqrt(sigma * sigma + 1.0f);
     }
 
     @Override
     public void addNoise(float[] originalSamples, float[] noise, long timestep, float[] out) {
-        Arrays2.requireSameLength(originalSamples, noise);
-        Arrays2.requireSameLength(originalSamples, out);
-        float sigma = sigmas[indexForTimestep(timestep)];
-        float alpha = alpha(sigma);
-        float sigmaT = sigma * alpha;
-        for (int i = 0; i < out.length; i++) {
-            out[i] = alpha * originalSamples[i] + sigmaT * noise[i];
-        }
-    }
-
-    /** DPM-Solver's {@code index_for_timestep}: an unknown timestep maps to the last step. */
-    private int indexForTimestep(long timestep) {
-        for (long t : timesteps) {
-            if (t == timestep) {
-                return SigmaSchedules.indexForTimestep(timesteps, timestep);
-            }
-        }
-        return timesteps.length - 1;
+        VpMath.addNoise(sigmas[VpMath.indexForTimestep(timesteps, timestep)], originalSamples, noise, out);
     }
 }

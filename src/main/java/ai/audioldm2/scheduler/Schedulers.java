@@ -20,6 +20,12 @@ public final class Schedulers {
         FACTORIES.put("ddim", (config, steps) -> new DdimScheduler(config, steps, 0.0));
         FACTORIES.put("dpm++2m", (config, steps) -> new DpmSolverMultistepScheduler(config, steps, false));
         FACTORIES.put("dpm++2m-karras", (config, steps) -> new DpmSolverMultistepScheduler(config, steps, true));
+        FACTORIES.put("euler", EulerDiscreteScheduler::new);
+        FACTORIES.put("euler-ancestral", EulerAncestralDiscreteScheduler::new);
+        FACTORIES.put("heun", HeunDiscreteScheduler::new);
+        FACTORIES.put("unipc", UniPcMultistepScheduler::new);
+        FACTORIES.put("pndm", PndmScheduler::new);
+        FACTORIES.put("lms", LmsDiscreteScheduler::new);
     }
 
     private Schedulers() {

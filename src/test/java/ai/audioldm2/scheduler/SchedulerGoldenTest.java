@@ -29,17 +29,36 @@ import org.junit.jupiter.api.TestFactory;
  * {@code from_config} on a DDIM config, runs the AudioLDM2 loop with a stand-in UNet
  * ({@code pool[i % 5] + 0.1 * scale_model_input(x)}) and records the latents after every step.
  *
- * <p>Timesteps must match exactly. Training alphas_cumprod must match torch bit for bit. States are compared
- * after every step while Java continues from its own state (errors may accumulate, as in a real run), with
- * tolerance {@value #TOLERANCE} * max(1, |expected|): the Java code rounds every intermediate to float32 in
- * torch's order, so the remaining differences come from the few scalar log/exp/pow evaluations (glibc or numpy
- * vs Java, which may differ in the last bit) propagated through the trajectory.
+ * <p>Exact: the timesteps, the begin index, and torch's training alphas_cumprod (bit for bit). Toleranced,
+ * as the scaled error |actual - expected| / max(1, |expected|):
+ * <ul>
+ *   <li>sigmas and init_noise_sigma: {@value #SIGMA_TOLERANCE} (2 ulp). torch computes float32 sqrt on the CPU
+ *       with MKL's vector math, which is not correctly rounded: measured, about 20% of float32 inputs come out
+ *       1 ulp away from IEEE sqrt, and the same holds for the 0-dim scalar coefficients of every step. Java uses
+ *       correctly rounded sqrt/log/exp; MKL's cannot be reproduced. Everything else (the elementwise float32
+ *       arithmetic) is done in torch's order: fed torch's own scalars, a numpy replica of the DDIM step
+ *       matched diffusers bit for bit on 100,000 elements x 25 steps.</li>
+ *   <li>per step (Java starts each step from diffusers' state): those 1-ulp scalar differences, amplified where a
+ *       coefficient is a difference of nearby sigmas or lambdas, which grows with the step count.</li>
+ *   <li>free running (Java continues from its own state, as in a real run): the above, accumulated.</li>
+ * </ul>
+ * The amplification is diffusers' own: recomputing only its sigma table with IEEE sqrt moves diffusers' 200-step
+ * trajectories by up to 2.0e-4 (lms), 1.2e-4 (unipc), 8.9e-5 (euler-ancestral), 2.1e-5 (euler, dpm++2m),
+ * 1.6e-5 (heun), which is what the 200-step tolerances allow for. Measured maxima are printed per case
+ * ("[scheduler-golden]").
  */
 class SchedulerGoldenTest {
 
-    private static final double SIGMA_TOLERANCE = 1e-3;
-    private static final double PER_STEP_TOLERANCE = 1e-3;
-    private static final double FREE_RUNNING_TOLERANCE = 1e-3;
+    private static final double SIGMA_TOLERANCE = 2.5e-7;
+    /** ddim, the default sampler: coefficients are single sqrt values, with no differences of nearby sigmas. */
+    private static final double DDIM_PER_STEP_TOLERANCE = 2e-6;
+    private static final double DDIM_FREE_RUNNING_TOLERANCE = 5e-5;
+    /** Every other scheduler at up to 25 steps (measured max: 3.3e-6 per step, 9.9e-6 free running). */
+    private static final double FEW_STEPS_PER_STEP_TOLERANCE = 5e-6;
+    private static final double FEW_STEPS_FREE_RUNNING_TOLERANCE = 2e-5;
+    /** Every other scheduler at 200 steps (measured max: 8.4e-5 per step, 1.6e-4 free running). */
+    private static final double MANY_STEPS_PER_STEP_TOLERANCE = 2e-4;
+    private static final double MANY_STEPS_FREE_RUNNING_TOLERANCE = 4e-4;
     private static final String DIR = "/fixtures/scheduler/";
     private static final JsonNode FIXTURES = readJson(DIR + "cases.json");
     private static final float[] POOL = Npy.resource(DIR + "model_output_pool.npy").floats();
@@ -82,20 +101,27 @@ class SchedulerGoldenTest {
         if (c.has("error")) {
             // diffusers cannot run this combination; the Java scheduler must refuse it up front
             assertThrows(IllegalArgumentException.class, () -> Schedulers.create(name, config, steps), id);
+            REPORT.put(id, "refused, as diffusers fails: " + c.get("error").asText());
+            return;
+        }
+        double[] expectedTimesteps = Npy.resource(DIR + id + "_timesteps.npy").doubles();
+        if (!allIntegral(expectedTimesteps)) {
+            // diffusers feeds fractional timesteps to the UNet here; the Java API (long timesteps) refuses them
+            assertThrows(IllegalArgumentException.class, () -> Schedulers.create(name, config, steps), id);
+            REPORT.put(id, "refused: fractional timesteps");
             return;
         }
         Scheduler scheduler = c.get("eta").isNull() ? Schedulers.create(name, config, steps)
                 : Schedulers.create(name, config, steps, c.get("eta").asDouble());
 
-        double[] expectedTimesteps = Npy.resource(DIR + id + "_timesteps.npy").doubles();
         long[] timesteps = scheduler.timesteps();
         assertEquals(expectedTimesteps.length, timesteps.length, id + ": number of timesteps");
         for (int i = 0; i < timesteps.length; i++) {
             assertEquals(expectedTimesteps[i], (double) timesteps[i], 0.0, id + ": timestep " + i);
         }
         assertEquals(c.get("order").asInt(), scheduler.order(), id + ": order");
-        assertEquals((float) c.get("init_noise_sigma").asDouble(), scheduler.initNoiseSigma(), id + ": init_noise_sigma");
-        double sigmaError = 0;
+        double sigmaError = check((float) c.get("init_noise_sigma").asDouble(), scheduler.initNoiseSigma(),
+                id + ": init_noise_sigma", SIGMA_TOLERANCE);
         if (c.has("sigmas")) {
             float[] expected = Npy.resource(DIR + id + "_sigmas.npy").floats();
             float[] actual = ((SigmaScheduler) scheduler).sigmas();
@@ -106,10 +132,16 @@ class SchedulerGoldenTest {
         }
 
         Npy.Array states = Npy.resource(DIR + id + "_states.npy");
-        double freeRunning = runTrajectory(c, scheduler, states, false, FREE_RUNNING_TOLERANCE);
+        boolean ddim = name.equals("ddim");
+        boolean manySteps = steps > 25;
+        double freeRunningTolerance = ddim ? DDIM_FREE_RUNNING_TOLERANCE
+                : manySteps ? MANY_STEPS_FREE_RUNNING_TOLERANCE : FEW_STEPS_FREE_RUNNING_TOLERANCE;
+        double perStepTolerance = ddim ? DDIM_PER_STEP_TOLERANCE
+                : manySteps ? MANY_STEPS_PER_STEP_TOLERANCE : FEW_STEPS_PER_STEP_TOLERANCE;
+        double freeRunning = runTrajectory(c, scheduler, states, false, freeRunningTolerance);
         Scheduler fresh = c.get("eta").isNull() ? Schedulers.create(name, config, steps)
                 : Schedulers.create(name, config, steps, c.get("eta").asDouble());
-        double perStep = runTrajectory(c, fresh, states, true, PER_STEP_TOLERANCE);
+        double perStep = runTrajectory(c, fresh, states, true, perStepTolerance);
         REPORT.put(id, String.format("per-step %.2e  free-running %.2e  sigmas %.2e", perStep, freeRunning, sigmaError));
     }
 
@@ -155,6 +187,15 @@ class SchedulerGoldenTest {
             maxError = Math.max(maxError, compareState(expected, row * n, latents, id + ": after step " + i, tolerance));
         }
         return maxError;
+    }
+
+    private static boolean allIntegral(double[] values) {
+        for (double v : values) {
+            if (v != Math.rint(v)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static double compareState(float[] expected, int offset, float[] actual, String where, double tolerance) {
