@@ -132,6 +132,15 @@ record GenerationPlan(List<String> prompts, List<String> negativePrompts, int wa
         return height;
     }
 
+    private static boolean acceptsWithoutEta(GenerationRequest request, SchedulerFactory schedulers) {
+        try {
+            schedulers.create(request.scheduler(), request.numInferenceSteps(), 0.0);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     private static Scheduler checkedScheduler(GenerationRequest request, List<String> names,
                                               SchedulerFactory schedulers) {
         if (request.scheduler() == null || !names.contains(request.scheduler())) {
@@ -145,8 +154,9 @@ record GenerationPlan(List<String> prompts, List<String> negativePrompts, int wa
         try {
             return schedulers.create(request.scheduler(), request.numInferenceSteps(), request.eta());
         } catch (IllegalArgumentException e) {
-            // e.g. more steps than the scheduler's training timesteps
-            throw new InvalidGenerationRequestException("num_inference_steps", e.getMessage());
+            // name the field at fault: eta when the same request without it is accepted (only ddim takes an eta)
+            String field = request.eta() != 0 && acceptsWithoutEta(request, schedulers) ? "eta" : "num_inference_steps";
+            throw new InvalidGenerationRequestException(field, e.getMessage());
         }
     }
 }
