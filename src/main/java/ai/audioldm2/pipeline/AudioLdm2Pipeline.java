@@ -98,13 +98,26 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
         return info;
     }
 
+    /**
+     * Checks a request without running it (e.g. before queueing it); {@link #generate} runs the same checks.
+     *
+     * @throws InvalidGenerationRequestException naming the field at fault and its allowed range
+     */
+    public void validate(GenerationRequest request) {
+        plan(request);
+    }
+
+    private GenerationPlan plan(GenerationRequest request) {
+        return GenerationPlan.of(request, config, info.schedulers(), this::scheduler);
+    }
+
     public GenerationResult generate(GenerationRequest request, GenerationObserver observer) {
         return generate(request, observer, IntermediatesSink.NONE);
     }
 
     /** As {@link #generate(GenerationRequest, GenerationObserver)}, handing intermediates to {@code sink}. */
     public GenerationResult generate(GenerationRequest request, GenerationObserver observer, IntermediatesSink sink) {
-        GenerationPlan plan = GenerationPlan.of(request, config, info.schedulers(), this::scheduler);
+        GenerationPlan plan = plan(request);
         StageTimer stages = new StageTimer(observer);
         EncodedPrompt prompt = stages.run(Stage.TEXT_ENCODING, () -> encodePrompt(plan, sink));
         FloatTensor generated = stages.run(Stage.LANGUAGE_MODEL, () -> languageModel.generate(
