@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Writes the golden fixtures of the Java unit tests (Npy reader, torch RNG, schedulers).
+"""Writes the golden fixtures of the Java unit tests (Npy reader, torch RNG, schedulers, WAV writer).
 
 Run from the repository root with the pinned venv:
-    .venv/bin/python scripts/make_unit_fixtures.py [npy] [rng] [scheduler]
-With no argument every group is written. Output: src/test/resources/fixtures/{npy,rng,scheduler}/.
+    .venv/bin/python scripts/make_unit_fixtures.py [npy] [rng] [scheduler] [audio]
+With no argument every group is written. Output: src/test/resources/fixtures/{npy,rng,scheduler,audio}/.
 """
 import sys
 from pathlib import Path
@@ -229,7 +229,29 @@ def write_scheduler_fixtures():
     (out / "cases.json").write_text(json.dumps(meta, indent=1) + "\n")
 
 
-GROUPS = {"npy": write_npy_fixtures, "rng": write_rng_fixtures, "scheduler": write_scheduler_fixtures}
+def write_audio_fixtures():
+    """soundfile's WAV files of one float32 signal, for WavWriterTest: PCM_16 and FLOAT at 16 kHz."""
+    import soundfile
+
+    out = FIXTURES / "audio"
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.RandomState(7)
+    k = np.arange(-20, 20)
+    signal = np.concatenate([
+        0.8 * np.sin(np.linspace(0, 40 * np.pi, 1600)),  # an ordinary waveform
+        rng.uniform(-1.3, 1.3, 1200),  # including clipping
+        rng.uniform(-1e-3, 1e-3, 400),  # near zero
+        k / 32768, (k + 0.5) / 32768, k / 32767, (k + 0.5) / 32767,  # integer and half-way points
+        (k - 2.0**-18) / 32768, (k - 2.0**-16) / 32768,  # just below integers (the int32 carry)
+        [1.0, -1.0, 0.0, -0.0, 2.0, -2.0, np.inf, -np.inf, 2.0**-32, 3 * 2.0**-32, 1e-30],
+    ]).astype("<f4")
+    np.save(out / "signal.npy", signal)
+    soundfile.write(out / "signal_pcm16.wav", signal, 16000, subtype="PCM_16", format="WAV")
+    soundfile.write(out / "signal_float.wav", signal, 16000, subtype="FLOAT", format="WAV")
+
+
+GROUPS = {"npy": write_npy_fixtures, "rng": write_rng_fixtures, "scheduler": write_scheduler_fixtures,
+          "audio": write_audio_fixtures}
 
 if __name__ == "__main__":
     wanted = sys.argv[1:] or list(GROUPS)
