@@ -9,6 +9,7 @@ import ai.audioldm2.pipeline.GenerationResult;
 import ai.audioldm2.pipeline.RuntimeOptions;
 import ai.audioldm2.pipeline.Stage;
 import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -42,6 +43,14 @@ public final class GenerateCommand implements Callable<Integer> {
     static final int EXIT_USAGE = 2;
     static final int EXIT_BUNDLE = 3;
 
+    /**
+     * ONNX Runtime 1.29's native library crashes the JVM (SIGSEGV, no Java exception) while loading when the
+     * process command line (/proc/self/cmdline) exceeds 3980 bytes on Linux x64: measured with a bare
+     * OrtEnvironment.getEnvironment(), 3980 bytes run and 3981 crash. A long --prompt would hit it, so the command
+     * refuses such command lines before loading anything and points at --prompt-file.
+     */
+    static final int MAX_COMMAND_LINE_BYTES = 3900;
+
     private static final Map<String, WavWriter.SampleFormat> SAMPLE_FORMATS = new LinkedHashMap<>();
 
     static {
@@ -52,8 +61,22 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--model-dir", required = true, paramLabel = "DIR", description = "Model bundle directory.")
     Path modelDir;
 
-    @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "What the audio should contain.")
-    String prompt;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    PromptSource promptSource;
+
+    /** The prompt on the command line, or in a file for long prompts (see {@link #MAX_COMMAND_LINE_BYTES}). */
+    static final class PromptSource {
+        @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "What the audio should contain.")
+        String text;
+
+        @Option(names = "--prompt-file", required = true, paramLabel = "FILE",
+                description = "Read the prompt from a UTF-8 file (for prompts too long for a command line).")
+        Path file;
+
+        String read() throws IOException {
+            return text != null ? text : Files.readString(file).strip();
+        }
+    }
 
     @Option(names = "--negative-prompt", paramLabel = "TEXT", description = "What to steer away from (default: none).")
     String negativePrompt;
@@ -102,6 +125,11 @@ public final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Entry point without the service jar's Main (e.g. {@code java -cp ... ai.audioldm2.cli.GenerateCommand}). */
+    public static void main(String... args) {
+        System.exit(run(args));
+    }
+
     /** Runs the command and returns its exit code; never throws and never calls System.exit. */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new GenerateCommand());
@@ -128,6 +156,19 @@ public final class GenerateCommand implements Callable<Integer> {
         if (format == null) {
             stderr.println("error: unknown sample format '" + sampleFormat + "' (allowed: "
                     + String.join(", ", SAMPLE_FORMATS.keySet()) + ")");
+            return EXIT_USAGE;
+        }
+        long commandLine = commandLineBytes();
+        if (commandLine > MAX_COMMAND_LINE_BYTES) {
+            stderr.println("error: the command line has " + commandLine + " bytes; ONNX Runtime crashes above about "
+                    + MAX_COMMAND_LINE_BYTES + ", so pass long prompts with --prompt-file");
+            return EXIT_USAGE;
+        }
+        String prompt;
+        try {
+            prompt = promptSource.read();
+        } catch (IOException e) {
+            stderr.println("error: cannot read --prompt-file " + promptSource.file + ": " + oneLine(e));
             return EXIT_USAGE;
         }
         long usedSeed = seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE;
@@ -157,6 +198,15 @@ public final class GenerateCommand implements Callable<Integer> {
         } catch (IOException e) {
             stderr.println("error: cannot write " + out + ": " + oneLine(e));
             return EXIT_FAILURE;
+        }
+    }
+
+    /** Length of this process's command line where Linux exposes it, else 0. */
+    private static long commandLineBytes() {
+        try {
+            return Files.readAllBytes(Path.of("/proc/self/cmdline")).length;
+        } catch (IOException | RuntimeException e) {
+            return 0;
         }
     }
 

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.logging.Logger;
 
 /**
  * Opens one {@link OrtSession} per graph on the process-wide {@link OrtEnvironment}, configured from
@@ -37,7 +38,11 @@ import java.util.Set;
  */
 public final class SessionFactory {
 
-    private static final System.Logger LOG = System.getLogger(SessionFactory.class.getName());
+    /**
+     * JUL rather than System.Logger: the service jar's JBoss LoggerFinder prints an error on stderr when used before
+     * Quarkus has set up logging, which the one-shot CLI does; JUL reaches the same log manager in the service.
+     */
+    private static final Logger LOG = Logger.getLogger(SessionFactory.class.getName());
     /** Plugin libraries registered in this process; ORT refuses a second registration under the same name. */
     private static final Set<String> REGISTERED_LIBRARIES = new HashSet<>();
 
@@ -86,7 +91,7 @@ public final class SessionFactory {
         if (!options.cpuFallback()) {
             throw new ExecutionProviderException(problem + ". Enable CPU fallback to run on CPU instead.");
         }
-        LOG.log(System.Logger.Level.WARNING, problem + "; falling back to CPU");
+        LOG.warning(problem + "; falling back to CPU");
         return new SessionFactory(env, options, level, ExecutionProvider.CPU, List.of());
     }
 
@@ -227,11 +232,12 @@ public final class SessionFactory {
         };
     }
 
-    static void closeQuietly(OrtSession session) {
+    /** Closes a session, logging rather than throwing: used on paths that are already failing or shutting down. */
+    public static void closeQuietly(OrtSession session) {
         try {
             session.close();
         } catch (OrtException e) {
-            LOG.log(System.Logger.Level.WARNING, "closing session: " + e.getMessage());
+            LOG.warning("closing session: " + e.getMessage());
         }
     }
 }

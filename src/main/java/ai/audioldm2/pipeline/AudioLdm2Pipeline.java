@@ -15,7 +15,6 @@ import ai.audioldm2.scheduler.Schedulers;
 import ai.audioldm2.text.PromptTokenizers;
 import ai.audioldm2.text.TokenBatch;
 import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -197,14 +196,7 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
     }
 
     private static void closeAll(Map<String, OrtSession> sessions, PromptTokenizers tokenizers) {
-        for (OrtSession session : sessions.values()) {
-            try {
-                session.close();
-            } catch (OrtException e) {
-                System.getLogger(AudioLdm2Pipeline.class.getName())
-                        .log(System.Logger.Level.WARNING, "closing session: " + e.getMessage());
-            }
-        }
+        sessions.values().forEach(SessionFactory::closeQuietly);
         if (tokenizers != null) {
             tokenizers.close();
         }

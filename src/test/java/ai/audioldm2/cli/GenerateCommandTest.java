@@ -75,10 +75,15 @@ class GenerateCommandTest {
         Wav file = Wav.read(wav);
         assertEquals(3, file.format);           // IEEE float
         assertEquals(32, file.bits);
+        assertEquals(16000, file.sampleRate);
+        assertHoldsDogBarks(file);
+    }
+
+    /** The file holds exactly what the pipeline makes of the request both tests give on the command line. */
+    private static void assertHoldsDogBarks(Wav file) {
         try (AudioLdm2Pipeline pipeline = AudioLdm2Pipeline.load(TinyBundle.DIR, RuntimeOptions.cpuDefaults())) {
             float[] expected = pipeline.generate(GenerationRequest.of("A dog barks.", "noise", 0.5, 3, 3.0, 42, "ddim"),
                     GenerationObserver.NONE).waveforms()[0];
-            assertEquals(16000, file.sampleRate);
             assertArrayEquals(expected, file.floats());
         }
     }
@@ -96,6 +101,24 @@ class GenerateCommandTest {
         assertEquals(16, file.bits);
         assertEquals(1, file.channels);
         assertEquals((int) (0.25 * 16000), file.data.length / 2);
+    }
+
+    @Test
+    void promptFromFile() throws IOException {
+        Path prompt = Files.writeString(tmp.resolve("prompt.txt"), "A dog barks.\n");
+        Path wav = tmp.resolve("file.wav");
+        int code = GenerateCommand.run("--model-dir", BUNDLE, "--prompt-file", prompt.toString(), "--negative-prompt",
+                "noise", "--steps", "3", "--guidance", "3.0", "--duration", "0.5", "--seed", "42", "--sample-format",
+                "f32", "--out", wav.toString());
+        assertEquals(0, code, stderr());
+        assertHoldsDogBarks(Wav.read(wav));
+    }
+
+    @Test
+    void promptAndPromptFileExcludeEachOther() {
+        assertEquals(GenerateCommand.EXIT_USAGE, GenerateCommand.run("--model-dir", BUNDLE, "--prompt", "dog",
+                "--prompt-file", "p.txt", "--out", tmp.resolve("x.wav").toString()));
+        assertOneErrorLine("mutually exclusive");
     }
 
     @Test
