@@ -12,7 +12,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -97,25 +99,44 @@ public final class ModelBundle {
         return manifest.files().get(graph(graph).file()).sha256();
     }
 
+    /** Element types the pipeline feeds and reads; anything else in a graph's I/O is refused at load. */
+    public static final Set<String> SUPPORTED_DTYPES = Set.of("float32", "int64");
+
     /**
-     * Checks a loaded graph's input and output names against the manifest, so that a graph from another export
-     * fails at load with a message instead of at the first run.
+     * Checks a loaded graph's inputs and outputs (name → element type, numpy naming) against the manifest, so that a
+     * graph from another export fails at load with a message instead of at the first run.
      */
-    public void checkGraphIo(String graph, Set<String> inputs, Set<String> outputs) {
+    public void checkGraphIo(String graph, Map<String, String> inputs, Map<String, String> outputs) {
         BundleManifest.Graph g = graph(graph);
-        Set<String> declaredIn = names(g.inputs());
-        Set<String> declaredOut = names(g.outputs());
-        if (!declaredIn.equals(new TreeSet<>(inputs)) || !declaredOut.equals(new TreeSet<>(outputs))) {
+        Map<String, String> declaredIn = dtypes(g.inputs());
+        Map<String, String> declaredOut = dtypes(g.outputs());
+        if (!declaredIn.keySet().equals(inputs.keySet()) || !declaredOut.keySet().equals(outputs.keySet())) {
             throw new ModelBundleException("graph " + g.file() + " does not match manifest.json: it has inputs "
-                    + new TreeSet<>(inputs) + " and outputs " + new TreeSet<>(outputs) + ", the manifest declares "
-                    + declaredIn + " and " + declaredOut);
+                    + new TreeSet<>(inputs.keySet()) + " and outputs " + new TreeSet<>(outputs.keySet())
+                    + ", the manifest declares " + declaredIn.keySet() + " and " + declaredOut.keySet());
+        }
+        Map<String, String> actual = new TreeMap<>(inputs);
+        actual.putAll(outputs);
+        Map<String, String> declared = new TreeMap<>(declaredIn);
+        declared.putAll(declaredOut);
+        for (var io : actual.entrySet()) {
+            String expected = declared.get(io.getKey());
+            if (expected != null && !expected.equals(io.getValue())) {
+                throw new ModelBundleException("graph " + g.file() + ": " + io.getKey() + " is " + io.getValue()
+                        + ", manifest.json says " + expected);
+            }
+            if (!SUPPORTED_DTYPES.contains(io.getValue())) {
+                throw new ModelBundleException("graph " + g.file() + ": " + io.getKey() + " is " + io.getValue()
+                        + "; this runtime exchanges only " + new TreeSet<>(SUPPORTED_DTYPES)
+                        + " with graphs (an fp16 bundle must keep float32 graph inputs and outputs)");
+            }
         }
     }
 
-    private static Set<String> names(List<BundleManifest.TensorSpec> specs) {
-        Set<String> names = new TreeSet<>();
-        specs.forEach(s -> names.add(s.name()));
-        return names;
+    private static Map<String, String> dtypes(List<BundleManifest.TensorSpec> specs) {
+        Map<String, String> dtypes = new TreeMap<>();
+        specs.forEach(s -> dtypes.put(s.name(), s.dtype()));
+        return dtypes;
     }
 
     private static BundleManifest readManifest(Path file) {

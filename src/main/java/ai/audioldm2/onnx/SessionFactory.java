@@ -1,6 +1,7 @@
 package ai.audioldm2.onnx;
 
 import ai.audioldm2.pipeline.RuntimeOptions;
+import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtEpDevice;
 import ai.onnxruntime.OrtException;
@@ -8,6 +9,7 @@ import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.OrtSession.SessionOptions;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+import ai.onnxruntime.TensorInfo;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -143,12 +145,34 @@ public final class SessionFactory {
                     + ": " + e.getMessage(), e);
         }
         try {
-            bundle.checkGraphIo(graph, session.getInputNames(), session.getOutputNames());
-        } catch (ModelBundleException e) {
+            bundle.checkGraphIo(graph, dtypes(session.getInputInfo()), dtypes(session.getOutputInfo()));
+        } catch (ModelBundleException | OrtException e) {
             closeQuietly(session);
-            throw e;
+            throw e instanceof ModelBundleException m ? m
+                    : new ModelBundleException("cannot read the inputs of graph " + file + ": " + e.getMessage(), e);
         }
         return session;
+    }
+
+    /** Name → element type in numpy naming (float32, int64, ...), as manifest.json writes them. */
+    private static Map<String, String> dtypes(Map<String, NodeInfo> nodes) {
+        Map<String, String> dtypes = new HashMap<>();
+        nodes.forEach((name, node) -> dtypes.put(name, node.getInfo() instanceof TensorInfo t
+                ? numpyName(t.onnxType) : node.getInfo().toString()));
+        return dtypes;
+    }
+
+    private static String numpyName(TensorInfo.OnnxTensorType type) {
+        return switch (type) {
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT -> "float32";
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16 -> "float16";
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16 -> "bfloat16";
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE -> "float64";
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64 -> "int64";
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32 -> "int32";
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL -> "bool";
+            default -> type.name().replace("ONNX_TENSOR_ELEMENT_DATA_TYPE_", "").toLowerCase(Locale.ROOT);
+        };
     }
 
     private void addProvider(SessionOptions so) throws OrtException {

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -115,9 +116,28 @@ class ModelBundleTest {
     void graphIoDifferentFromManifest() {
         ModelBundle bundle = ModelBundle.open(TinyBundle.DIR);
         ModelBundleException e = assertThrows(ModelBundleException.class, () ->
-                bundle.checkGraphIo("vocoder", java.util.Set.of("spectrogram"), java.util.Set.of("waveform")));
+                bundle.checkGraphIo("vocoder", Map.of("spectrogram", "float32"), Map.of("waveform", "float32")));
         assertTrue(e.getMessage().contains("spectrogram") && e.getMessage().contains("does not match"),
                 e.getMessage());
+    }
+
+    @Test
+    void graphDtypeDifferentFromManifest() {
+        ModelBundle bundle = ModelBundle.open(TinyBundle.DIR);
+        ModelBundleException differs = assertThrows(ModelBundleException.class, () ->
+                bundle.checkGraphIo("vocoder", Map.of("mel", "float16"), Map.of("waveform", "float32")));
+        assertTrue(differs.getMessage().contains("mel is float16, manifest.json says float32"), differs.getMessage());
+    }
+
+    @Test
+    void fp16GraphInputsAreRefusedWithAReason() throws IOException {
+        Path dir = TinyBundle.copyTo(tmp);
+        editManifest(dir, m -> ((ObjectNode) m.get("graphs").get("vocoder").get("inputs").get(0))
+                .put("dtype", "float16"));
+        ModelBundle bundle = ModelBundle.open(dir);
+        ModelBundleException e = assertThrows(ModelBundleException.class, () ->
+                bundle.checkGraphIo("vocoder", Map.of("mel", "float16"), Map.of("waveform", "float32")));
+        assertTrue(e.getMessage().contains("fp16 bundle must keep float32 graph inputs"), e.getMessage());
     }
 
     private static void assertMessage(Path dir, String expected) {
