@@ -102,12 +102,12 @@ def run(argv) -> int:
         if args.reference:
             cases = reference.read_cases(Path(args.reference))  # fail on a bad case file before any heavy work
         folder, src, name = resolve_source(args, out)
-        pipe = source.load_pipeline(folder)
         if args.reference:
-            reference.write_references(pipe, cases, out, src, force=args.force)
+            manifest = reference.check_bundle(out, src, force=args.force)
+            reference.write_references(source.load_pipeline(folder), cases, out, manifest)
         else:
             bundle.prepare_out_dir(out, src, args.force)
-            bundle.export_bundle(pipe, folder, out, src, name, args.precision)
+            bundle.export_bundle(source.load_pipeline(folder), folder, out, src, name, args.precision)
         bundle.log(f"done: {out}")
         return 0
     except ExportError as exc:

@@ -344,4 +344,21 @@ def export_graph(graph: GraphDef, out_dir: Path, seed: int = 0) -> Path:
         torch.onnx.export(graph.module.eval(), inputs, str(path), dynamo=False, opset_version=OPSET,
                           input_names=graph.input_names, output_names=graph.output_names,
                           dynamic_axes=graph.dynamic_axes, do_constant_folding=True)
+        outputs = graph.module(*inputs)
+    _pin_static_output_dims(path, graph, outputs if isinstance(outputs, tuple) else (outputs,))
     return path
+
+
+def _pin_static_output_dims(path: Path, graph: GraphDef, outputs: tuple) -> None:
+    """The tracer names some static output dims after the op that made them (e.g. "Divaudio_embeds_dim_1").
+    Every dim not declared dynamic is static: write its traced size, so the manifest shows numbers."""
+    import onnx
+
+    model = onnx.load(str(path), load_external_data=False)
+    for value, traced in zip(model.graph.output, outputs):
+        dynamic = graph.dynamic_axes.get(value.name, {})
+        for axis, dim in enumerate(value.type.tensor_type.shape.dim):
+            if axis not in dynamic:
+                dim.Clear()
+                dim.dim_value = int(traced.shape[axis])
+    onnx.save(model, str(path))
