@@ -86,11 +86,14 @@ def resolve_source(args, out: Path):
         return folder, src, out.name
     if args.tiny_random:
         spec, folder, kind, model_id = configs.tiny_spec(), TINY_DIFFUSERS, "tiny-random", "tiny-random"
+        shown = TINY_DIFFUSERS.relative_to(REPO).as_posix()
     else:
         spec = configs.full_size_spec(args.random_weights)
         folder, kind, model_id = out.parent / f"{out.name}-diffusers", "random-weights", args.random_weights
+        shown = str(folder)
     tiny.build_pipeline(spec, folder)
-    return folder, {"kind": kind, "id": model_id, "folder_sha256": source.folder_sha256(folder)}, out.name
+    return folder, {"kind": kind, "id": model_id, "folder": shown, "folder_sha256": source.folder_sha256(folder),
+                    "weights": "seeded random", "tokenizers": tiny.TOKENIZER_NOTE}, out.name
 
 
 def run(argv) -> int:
