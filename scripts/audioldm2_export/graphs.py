@@ -319,7 +319,8 @@ def graph_defs(pipe, dims: Dims) -> list[GraphDef]:
                   {"batch": 1, "height": 13, "t5_len": 5, "timestep": 1},
                   {"batch": 2, "height": 4 * up, "t5_len": 3, "timestep": 500},
                   {"batch": 1, "height": 2 * up - 1, "t5_len": 12, "timestep": 250},
-                  {"batch": 2, "height": 1, "t5_len": 4, "timestep": 999}],
+                  {"batch": 2, "height": 1, "t5_len": 4, "timestep": 999},
+                  {"batch": 1, "height": 750, "t5_len": 20, "timestep": 41}],  # 30 s, the longest supported
                  trace_context=size_based_upsampling),
         GraphDef("vae_encoder", VaeEncoderGraph(pipe.vae), ["mel"], ["mean", "logvar"],
                  {"mel": {0: "batch", 2: "frames"}, "mean": {0: "batch", 2: "height"},
