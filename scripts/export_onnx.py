@@ -86,11 +86,14 @@ def resolve_source(args, out: Path):
         return folder, src, out.name
     if args.tiny_random:
         spec, folder, kind, model_id = configs.tiny_spec(), TINY_DIFFUSERS, "tiny-random", "tiny-random"
+        shown = TINY_DIFFUSERS.relative_to(REPO).as_posix()
     else:
         spec = configs.full_size_spec(args.random_weights)
         folder, kind, model_id = out.parent / f"{out.name}-diffusers", "random-weights", args.random_weights
+        shown = str(folder)
     tiny.build_pipeline(spec, folder)
-    return folder, {"kind": kind, "id": model_id, "folder_sha256": source.folder_sha256(folder)}, out.name
+    return folder, {"kind": kind, "id": model_id, "folder": shown, "folder_sha256": source.folder_sha256(folder),
+                    "weights": "seeded random", "tokenizers": tiny.TOKENIZER_NOTE}, out.name
 
 
 def run(argv) -> int:
@@ -102,12 +105,12 @@ def run(argv) -> int:
         if args.reference:
             cases = reference.read_cases(Path(args.reference))  # fail on a bad case file before any heavy work
         folder, src, name = resolve_source(args, out)
-        pipe = source.load_pipeline(folder)
         if args.reference:
-            reference.write_references(pipe, cases, out, src, force=args.force)
+            manifest = reference.check_bundle(out, src, force=args.force)
+            reference.write_references(source.load_pipeline(folder), cases, out, manifest)
         else:
             bundle.prepare_out_dir(out, src, args.force)
-            bundle.export_bundle(pipe, folder, out, src, name, args.precision)
+            bundle.export_bundle(source.load_pipeline(folder), folder, out, src, name, args.precision)
         bundle.log(f"done: {out}")
         return 0
     except ExportError as exc:

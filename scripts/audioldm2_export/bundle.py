@@ -10,6 +10,7 @@ from pathlib import Path
 from . import manifest as mf
 from .errors import ExportError
 from .graphs import Dims, export_graph, graph_defs
+from .precision import FP16_REL_TOLERANCE, FRAGILE, convert_to_fp16
 from .text_tokenizers import check_clap_ids, check_t5_ids, write_tokenizer_json
 from .validation import FP32_REL_TOLERANCE, validate_graph
 
@@ -18,6 +19,10 @@ REFERENCE_DIR = "reference"
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def _size_mb(out: Path, graph_file: str) -> float:
+    return sum(p.stat().st_size for p in out.glob(graph_file + "*")) / 1e6
 
 
 def same_source(a: dict | None, b: dict) -> bool:
@@ -47,25 +52,40 @@ def prepare_out_dir(out: Path, source: dict, force: bool) -> None:
 
 def export_bundle(pipe, folder: Path, out: Path, source: dict, name: str, precision: str = "fp32") -> dict:
     """Exports every graph of `pipe` (loaded from `folder`) into `out`, validates, and writes the manifest."""
-    if precision != "fp32":
-        raise ExportError(f"precision {precision} is not implemented yet")
     dims = Dims.of(pipe)
     graphs = graph_defs(pipe, dims)
     manifest = {"format_version": mf.FORMAT_VERSION, "name": name, "source": source, "precision": precision,
-                "fp32_kept": [], "config": mf.model_config(pipe, dims), "graphs": {}, "files": {},
+                "fp32_kept": {}, "config": mf.model_config(pipe, dims), "graphs": {}, "files": {},
                 "validation": {}}
 
     for graph in graphs:
         started = time.time()
         path = export_graph(graph, out)
-        log(f"exported {graph.file} ({path.stat().st_size / 1e6:.1f} MB, {time.time() - started:.1f} s)")
-        manifest["graphs"][graph.name] = {"file": graph.file, **mf.graph_io(path)}
+        if precision == "fp16":
+            if graph.name in FRAGILE:
+                manifest["fp32_kept"][graph.name] = FRAGILE[graph.name]
+            else:
+                convert_to_fp16(path)
+        log(f"exported {graph.file} ({_size_mb(out, graph.file):.1f} MB, {time.time() - started:.1f} s)")
 
     for graph in graphs:
         started = time.time()
-        figures = validate_graph(graph, out / graph.file, FP32_REL_TOLERANCE)
+        half = precision == "fp16" and graph.name not in manifest["fp32_kept"]
+        try:
+            figures = validate_graph(graph, out / graph.file, FP16_REL_TOLERANCE if half else FP32_REL_TOLERANCE)
+        except ExportError as exc:
+            if not half:
+                raise
+            # An fp16 overflow or rounding beyond the tolerance: this graph stays float32, with the reason.
+            manifest["fp32_kept"][graph.name] = f"measured: float16 failed validation ({exc})"
+            log(f"{graph.name}: float16 failed validation, exporting it in float32 instead")
+            export_graph(graph, out)
+            half = False
+            figures = validate_graph(graph, out / graph.file, FP32_REL_TOLERANCE)
         manifest["validation"][graph.name] = figures
-        log(f"validated {graph.name}: max abs err {figures['max_abs_err']:.2e}, "
+        manifest["graphs"][graph.name] = {"file": graph.file, "precision": "fp16" if half else "fp32",
+                                          **mf.graph_io(out / graph.file)}
+        log(f"validated {graph.name} ({'fp16' if half else 'fp32'}): max abs err {figures['max_abs_err']:.2e}, "
             f"worst relative {figures['worst_relative_err']:.2e} ({time.time() - started:.1f} s)")
 
     clap = write_tokenizer_json(folder / "tokenizer", out / "tokenizer")

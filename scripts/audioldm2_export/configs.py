@@ -75,31 +75,49 @@ class PipelineSpec:
     unigram_vocab_size: int = 400
 
 
+def _unet(block_out_channels, layers_per_block, heads, norm_groups, gpt_dim, t5_dim, sample_size) -> dict:
+    """The AudioLDM2 UNet layout of cvssp/audioldm2: one plain and three cross-attention blocks each way, every
+    attention layer nested [self-attention, GPT-2 cross-attention, T5 cross-attention]."""
+    return dict(
+        sample_size=sample_size, in_channels=8, out_channels=8,
+        down_block_types=["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"],
+        up_block_types=["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"],
+        block_out_channels=block_out_channels, layers_per_block=layers_per_block,
+        cross_attention_dim=[[None, gpt_dim, t5_dim]] * 4, transformer_layers_per_block=1,
+        attention_head_dim=heads,  # diffusers reads this as the number of heads (diffusers #2011)
+        norm_num_groups=norm_groups, norm_eps=1e-5, flip_sin_to_cos=True, use_linear_projection=False,
+        upcast_attention=False,
+    )
+
+
+def _vae(block_out_channels, layers_per_block, norm_groups, sample_size) -> dict:
+    return dict(
+        in_channels=1, out_channels=1, latent_channels=8, block_out_channels=block_out_channels,
+        down_block_types=["DownEncoderBlock2D"] * 3, up_block_types=["UpDecoderBlock2D"] * 3,
+        layers_per_block=layers_per_block, norm_num_groups=norm_groups, sample_size=sample_size,
+        scaling_factor=0.4110932946205139,  # cvssp/audioldm2's learned scale_by_std value
+    )
+
+
+def _vocoder(upsample_initial_channel, resblock_kernel_sizes) -> dict:
+    """SpeechT5HifiGan at 16 kHz with hop 5*4*2*2*2 = 160 and 64 mel bins."""
+    return dict(
+        model_in_dim=64, sampling_rate=16000, upsample_initial_channel=upsample_initial_channel,
+        upsample_rates=[5, 4, 2, 2, 2], upsample_kernel_sizes=[16, 16, 8, 4, 4],
+        resblock_kernel_sizes=resblock_kernel_sizes, resblock_dilation_sizes=[[1, 3, 5]] * len(resblock_kernel_sizes),
+        leaky_relu_slope=0.1, normalize_before=False,
+    )
+
+
 def _cvssp_base() -> PipelineSpec:
     """cvssp/audioldm2: every number read from its hub configs (see module docstring)."""
     gpt_dim, t5_dim = 768, 1024
     return PipelineSpec(
         name="cvssp/audioldm2",
-        unet=dict(
-            sample_size=256, in_channels=8, out_channels=8,
-            down_block_types=["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"],
-            up_block_types=["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"],
-            block_out_channels=[128, 256, 384, 640], layers_per_block=2,
-            cross_attention_dim=[[None, gpt_dim, t5_dim]] * 4, transformer_layers_per_block=1,
-            attention_head_dim=8, norm_num_groups=32, norm_eps=1e-5, flip_sin_to_cos=True,
-            use_linear_projection=False, upcast_attention=False,
-        ),
-        vae=dict(
-            in_channels=1, out_channels=1, latent_channels=8, block_out_channels=[128, 256, 512],
-            down_block_types=["DownEncoderBlock2D"] * 3, up_block_types=["UpDecoderBlock2D"] * 3,
-            layers_per_block=2, sample_size=1024, scaling_factor=0.4110932946205139,
-        ),
-        vocoder=dict(
-            model_in_dim=64, sampling_rate=16000, upsample_initial_channel=1024,
-            upsample_rates=[5, 4, 2, 2, 2], upsample_kernel_sizes=[16, 16, 8, 4, 4],
-            resblock_kernel_sizes=[3, 7, 11], resblock_dilation_sizes=[[1, 3, 5]] * 3,
-            leaky_relu_slope=0.1, normalize_before=False,
-        ),
+        unet=_unet([128, 256, 384, 640], layers_per_block=2, heads=8, norm_groups=32, gpt_dim=gpt_dim,
+                   t5_dim=t5_dim, sample_size=256),
+        vae=_vae([128, 256, 512], layers_per_block=2, norm_groups=32, sample_size=1024),
+        vocoder=_vocoder(upsample_initial_channel=1024, resblock_kernel_sizes=[3, 7, 11]),
         # laion/clap-htsat-unfused text tower (RoBERTa-base sizes).
         clap_text=dict(
             vocab_size=50265, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
@@ -132,15 +150,17 @@ def _cvssp_base() -> PipelineSpec:
 
 def _cvssp_large() -> PipelineSpec:
     """cvssp/audioldm2-large. INFERRED, its unet/config.json could not be read here:
-    - block_out_channels [192, 384, 576, 960]: the converter's help names model_channels 128 (small), 192 (medium),
-      256 (large) with channel_mult [1, 2, 3, 5]; 192 gives about 0.8 B UNet parameters, which matches the documented
-      "750M" UNet, while 256 would give about 1.4 B.
-    - transformer_layers_per_block 2: the original default_audioldm_config sets transformer_depth 2 for "-large-".
-    - everything else (VAE, vocoder, text encoders, GPT-2, scheduler, VAE scaling factor) as cvssp/audioldm2.
+    - cross_attention_dim [[None, 768, 1024, None]] x 4 and transformer_layers_per_block 2: the original
+      default_audioldm_config sets context_dim [768, 1024, None] and transformer_depth 2 for "-large-" models, and
+      the original UNet prepends a self-attention layer (extra_sa_layer), hence the leading None;
+    - block_out_channels kept at [128, 256, 384, 640] (the original config keeps model_channels 128).
+    Check against the documented sizes (750 M UNet, 1.5 B in all): this layout has 718 M UNet parameters, while
+    192 channels with depth 2 would give 1.24 B and 256 channels 2.2 B.
+    Everything else (VAE, vocoder, text encoders, GPT-2, scheduler, VAE scaling factor) as cvssp/audioldm2.
     """
     spec = _cvssp_base()
     spec.name = "cvssp/audioldm2-large"
-    spec.unet.update(block_out_channels=[192, 384, 576, 960], transformer_layers_per_block=2)
+    spec.unet.update(cross_attention_dim=[[None, 768, 1024, None]] * 4, transformer_layers_per_block=2)
     return spec
 
 
@@ -176,26 +196,10 @@ def tiny_spec() -> PipelineSpec:
     gpt_dim, t5_dim = 16, 24
     return PipelineSpec(
         name="tiny-random",
-        unet=dict(
-            sample_size=64, in_channels=8, out_channels=8,
-            down_block_types=["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"],
-            up_block_types=["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"],
-            block_out_channels=[8, 8, 16, 16], layers_per_block=1,
-            cross_attention_dim=[[None, gpt_dim, t5_dim]] * 4, transformer_layers_per_block=1,
-            attention_head_dim=2, norm_num_groups=8, norm_eps=1e-5, flip_sin_to_cos=True,
-            use_linear_projection=False, upcast_attention=False,
-        ),
-        vae=dict(
-            in_channels=1, out_channels=1, latent_channels=8, block_out_channels=[8, 16, 16],
-            down_block_types=["DownEncoderBlock2D"] * 3, up_block_types=["UpDecoderBlock2D"] * 3,
-            layers_per_block=1, norm_num_groups=8, sample_size=256, scaling_factor=0.4110932946205139,
-        ),
-        vocoder=dict(
-            model_in_dim=64, sampling_rate=16000, upsample_initial_channel=32,
-            upsample_rates=[5, 4, 2, 2, 2], upsample_kernel_sizes=[16, 16, 8, 4, 4],
-            resblock_kernel_sizes=[3, 7], resblock_dilation_sizes=[[1, 3, 5]] * 2,
-            leaky_relu_slope=0.1, normalize_before=False,
-        ),
+        unet=_unet([8, 8, 16, 16], layers_per_block=1, heads=2, norm_groups=8, gpt_dim=gpt_dim, t5_dim=t5_dim,
+                   sample_size=64),
+        vae=_vae([8, 16, 16], layers_per_block=1, norm_groups=8, sample_size=256),
+        vocoder=_vocoder(upsample_initial_channel=32, resblock_kernel_sizes=[3, 7]),
         clap_text=dict(
             hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,
             max_position_embeddings=80, type_vocab_size=1, pad_token_id=1, bos_token_id=0, eos_token_id=2,

@@ -12,13 +12,17 @@ gpt2-clap-onnx-findings.md):
 from __future__ import annotations
 
 import contextlib
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import onnx
 import torch
 
 OPSET = 17
+# Protobuf caps a file at 2 GB; graphs whose weights pass this go to ONNX external data (<graph>.onnx.data).
+EXTERNAL_DATA_BYTES = 1_800_000_000
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -315,7 +319,8 @@ def graph_defs(pipe, dims: Dims) -> list[GraphDef]:
                   {"batch": 1, "height": 13, "t5_len": 5, "timestep": 1},
                   {"batch": 2, "height": 4 * up, "t5_len": 3, "timestep": 500},
                   {"batch": 1, "height": 2 * up - 1, "t5_len": 12, "timestep": 250},
-                  {"batch": 2, "height": 1, "t5_len": 4, "timestep": 999}],
+                  {"batch": 2, "height": 1, "t5_len": 4, "timestep": 999},
+                  {"batch": 1, "height": 750, "t5_len": 20, "timestep": 41}],  # 30 s, the longest supported
                  trace_context=size_based_upsampling),
         GraphDef("vae_encoder", VaeEncoderGraph(pipe.vae), ["mel"], ["mean", "logvar"],
                  {"mel": {0: "batch", 2: "frames"}, "mean": {0: "batch", 2: "height"},
@@ -340,8 +345,32 @@ def export_graph(graph: GraphDef, out_dir: Path, seed: int = 0) -> Path:
     """Traces `graph` at its export shape and writes `<name>.onnx` into `out_dir`."""
     path = Path(out_dir) / graph.file
     inputs = graph.make_inputs(graph.export_shape, torch.Generator().manual_seed(seed))
-    with torch.no_grad(), graph.trace_context():
-        torch.onnx.export(graph.module.eval(), inputs, str(path), dynamo=False, opset_version=OPSET,
-                          input_names=graph.input_names, output_names=graph.output_names,
-                          dynamic_axes=graph.dynamic_axes, do_constant_folding=True)
+    with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
+        # The tracer writes graphs over 2 GB with one external file per tensor: export into a scratch folder,
+        # then save as one graph file (plus one <graph>.onnx.data when large).
+        traced = Path(tmp) / graph.file
+        with torch.no_grad(), graph.trace_context():
+            torch.onnx.export(graph.module.eval(), inputs, str(traced), dynamo=False, opset_version=OPSET,
+                              input_names=graph.input_names, output_names=graph.output_names,
+                              dynamic_axes=graph.dynamic_axes, do_constant_folding=True)
+            outputs = graph.module(*inputs)
+        model = onnx.load(str(traced))
+        _pin_static_output_dims(model, graph, outputs if isinstance(outputs, tuple) else (outputs,))
+        external = sum(t.ByteSize() for t in model.graph.initializer) > EXTERNAL_DATA_BYTES
+        data_file = Path(out_dir) / f"{graph.file}.data"
+        if data_file.exists():
+            data_file.unlink()
+        onnx.save(model, str(path), save_as_external_data=external, all_tensors_to_one_file=True,
+                  location=data_file.name, size_threshold=1024)
     return path
+
+
+def _pin_static_output_dims(model, graph: GraphDef, outputs: tuple) -> None:
+    """The tracer names some static output dims after the op that made them (e.g. "Divaudio_embeds_dim_1").
+    Every dim not declared dynamic is static: write its traced size, so the manifest shows numbers."""
+    for value, traced in zip(model.graph.output, outputs):
+        dynamic = graph.dynamic_axes.get(value.name, {})
+        for axis, dim in enumerate(value.type.tensor_type.shape.dim):
+            if axis not in dynamic:
+                dim.Clear()
+                dim.dim_value = int(traced.shape[axis])

@@ -175,13 +175,19 @@ def run_case(pipe, case: dict, base_scheduler_config) -> tuple[dict, dict]:
     return arrays, facts
 
 
-def write_references(pipe, cases: list[dict], out: Path, source: dict, force: bool = False) -> None:
+def check_bundle(out: Path, source: dict, force: bool = False) -> dict:
+    """Returns the manifest of the bundle in `out`, which must come from the same model as `source`."""
     existing = mf.read_manifest(out)
     if existing is None:
         raise ExportError(f"--out {out}: holds no bundle (manifest.json); export it first")
     if not same_source(existing.get("source"), source) and not force:
         raise ExportError(f"--out {out}: holds a bundle of a different model ({existing['source'].get('id')}) "
                           "than the reference source; use --force to write references anyway")
+    return existing
+
+
+def write_references(pipe, cases: list[dict], out: Path, existing: dict) -> None:
+    """Runs every case and writes out/reference/; records the cases and file hashes in the manifest."""
     ref_dir = out / REFERENCE_DIR
     if ref_dir.exists():
         shutil.rmtree(ref_dir)

@@ -86,6 +86,7 @@ def check_audioldm2_folder(folder: Path) -> dict:
         if classes is not None and entry[1] not in classes:
             raise ExportError(f"{folder}: {name} is {entry[1]}; this exporter supports {sorted(classes)} "
                               "(text-to-speech checkpoints with VITS are not supported)")
+    for name in EXPECTED_COMPONENTS:
         if not (folder / name).is_dir():
             raise ExportError(f"{folder}: component folder {name}/ is missing")
     return index
@@ -95,10 +96,16 @@ def load_pipeline(folder: Path):
     """Loads the pipeline on CPU in float32. The language model is loaded as GPT2LMHeadModel whatever the folder
     says: hub checkpoints store GPT2Model, which current diffusers cannot run in generate_language_model
     (diffusers #12630); the LM-head class reads the same weights and gives identical hidden states."""
+    import diffusers
     import torch
+    import transformers
     from diffusers import AudioLDM2Pipeline
     from transformers import GPT2LMHeadModel
 
+    # Loading progress bars and the "accelerate not installed" advice are noise on the command line.
+    for library in (diffusers, transformers):
+        library.utils.logging.set_verbosity_error()
+        library.utils.logging.disable_progress_bar()
     try:
         language_model = GPT2LMHeadModel.from_pretrained(folder / "language_model", torch_dtype=torch.float32)
         pipe = AudioLDM2Pipeline.from_pretrained(folder, language_model=language_model, torch_dtype=torch.float32)

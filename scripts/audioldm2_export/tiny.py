@@ -68,6 +68,9 @@ TOKENIZER_CORPUS = [
     "Numbers 0 1 2 3 4 5 6 7 8 9 10 42 1000 3.14 -7 +12 50% #1 @home $5 & more.",
 ]
 
+TOKENIZER_NOTE = ("trained locally on a small built-in corpus (byte-level BPE for CLAP, sentencepiece unigram for "
+                  "T5) with the real special tokens and max lengths; not the checkpoints' vocabularies")
+
 
 def _train_clap_bpe(folder: Path, vocab_size: int, max_length: int) -> None:
     """Byte-level BPE with RoBERTa's special tokens -> vocab.json, merges.txt, tokenizer_config.json."""
