@@ -126,7 +126,7 @@ def make_scheduler(name, config):
     return cls.from_config(config, **extra)
 
 
-SAMPLE_SHAPE = (1, 2, 4, 4)
+SAMPLE_SHAPE = (1, 1, 4, 4)
 MODEL_OUTPUT_POOL = 5
 
 

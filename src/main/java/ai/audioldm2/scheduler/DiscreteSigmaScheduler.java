@@ -97,7 +97,7 @@ abstract class DiscreteSigmaScheduler implements SigmaScheduler {
 
     @Override
     public void scaleModelInput(float[] sample, int stepIndex) {
-        float sigma = sigmas[Arrays2.checkIndex(stepIndex, timesteps.length)];
+        float sigma = sigmas[ArgumentChecks.checkIndex(stepIndex, timesteps.length)];
         float scale = F32.sqrt(sigma * sigma + 1);
         for (int i = 0; i < sample.length; i++) {
             sample[i] = sample[i] / scale;
@@ -125,8 +125,8 @@ abstract class DiscreteSigmaScheduler implements SigmaScheduler {
 
     @Override
     public void addNoise(float[] originalSamples, float[] noise, long timestep, float[] out) {
-        Arrays2.requireSameLength(originalSamples, noise);
-        Arrays2.requireSameLength(originalSamples, out);
+        ArgumentChecks.requireSameLength(originalSamples, noise);
+        ArgumentChecks.requireSameLength(originalSamples, out);
         float sigma = sigmas[SigmaSchedules.indexForTimestep(timesteps, timestep)];
         for (int i = 0; i < out.length; i++) {
             out[i] = originalSamples[i] + noise[i] * sigma;

@@ -17,11 +17,11 @@ final class EulerAncestralDiscreteScheduler extends DiscreteSigmaScheduler {
 
     @Override
     public void step(float[] modelOutput, int stepIndex, float[] sample, NoiseSource noise) {
-        Arrays2.requireSameLength(modelOutput, sample);
+        ArgumentChecks.requireSameLength(modelOutput, sample);
         if (noise == null) {
             throw new IllegalArgumentException("euler-ancestral needs a NoiseSource");
         }
-        float sigmaFrom = sigmas[Arrays2.checkIndex(stepIndex, timesteps.length)];
+        float sigmaFrom = sigmas[ArgumentChecks.checkIndex(stepIndex, timesteps.length)];
         float sigmaTo = sigmas[stepIndex + 1];
         float sigmaFromSquared = sigmaFrom * sigmaFrom;
         float sigmaToSquared = sigmaTo * sigmaTo;

@@ -9,8 +9,8 @@ final class EulerDiscreteScheduler extends DiscreteSigmaScheduler {
 
     @Override
     public void step(float[] modelOutput, int stepIndex, float[] sample, NoiseSource noise) {
-        Arrays2.requireSameLength(modelOutput, sample);
-        float sigma = sigmas[Arrays2.checkIndex(stepIndex, timesteps.length)];
+        ArgumentChecks.requireSameLength(modelOutput, sample);
+        float sigma = sigmas[ArgumentChecks.checkIndex(stepIndex, timesteps.length)];
         float vOutputScale = vOutputScale(sigma);
         float vSampleDivisor = vSampleDivisor(sigma);
         float dt = sigmas[stepIndex + 1] - sigma; // s_churn = 0, so sigma_hat = sigma

@@ -27,8 +27,8 @@ final class HeunDiscreteScheduler extends DiscreteSigmaScheduler {
 
     @Override
     public void step(float[] modelOutput, int stepIndex, float[] sample, NoiseSource noise) {
-        Arrays2.requireSameLength(modelOutput, sample);
-        Arrays2.checkIndex(stepIndex, timesteps.length);
+        ArgumentChecks.requireSameLength(modelOutput, sample);
+        ArgumentChecks.checkIndex(stepIndex, timesteps.length);
         order.accept(stepIndex, "heun");
         boolean firstOrder = stepIndex % 2 == 0; // even indices start a solver step, odd ones correct it
         if (firstDerivative == null || firstDerivative.length != sample.length) {

@@ -33,8 +33,8 @@ final class LmsDiscreteScheduler extends DiscreteSigmaScheduler {
 
     @Override
     public void step(float[] modelOutput, int stepIndex, float[] sample, NoiseSource noise) {
-        Arrays2.requireSameLength(modelOutput, sample);
-        Arrays2.checkIndex(stepIndex, timesteps.length);
+        ArgumentChecks.requireSameLength(modelOutput, sample);
+        ArgumentChecks.checkIndex(stepIndex, timesteps.length);
         order.accept(stepIndex, "lms");
         int n = sample.length;
         if (derivatives == null || derivatives[0].length != n) {

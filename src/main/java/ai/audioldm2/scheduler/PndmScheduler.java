@@ -5,15 +5,11 @@ package ai.audioldm2.scheduler;
  * first timestep is run twice (an Euler-like step and its correction), then Adams–Bashforth combinations of up
  * to four stored model outputs.
  */
-final class PndmScheduler implements Scheduler {
+final class PndmScheduler extends AlphaProductScheduler {
 
     private static final int MAX_HISTORY = 4;
 
-    private final TrainingSchedule schedule;
     private final boolean vPrediction;
-    private final long[] timesteps;
-    private final int stepRatio;
-    private final float finalAlphaCumprod;
     /** The last model outputs (diffusers' ets), oldest first; the newest is history[historyCount - 1]. */
     private float[][] history;
     private int historyCount;
@@ -23,53 +19,32 @@ final class PndmScheduler implements Scheduler {
     private final StepOrder order = new StepOrder();
 
     PndmScheduler(SchedulerConfig config, int numSteps) {
-        Spacing.requirePositive(numSteps);
-        int trainSteps = config.numTrainTimesteps();
-        if (numSteps > trainSteps) {
-            throw new IllegalArgumentException("num_inference_steps " + numSteps + " cannot exceed num_train_timesteps "
-                    + trainSteps);
-        }
+        super(config, numSteps, false, PndmScheduler::plmsTimesteps);
         Prediction prediction = Prediction.of(config);
         if (prediction == Prediction.SAMPLE) {
             throw new IllegalArgumentException("pndm supports prediction_type epsilon or v_prediction, not sample");
         }
         this.vPrediction = prediction == Prediction.V_PREDICTION;
-        this.schedule = TrainingSchedule.of(config);
-        this.stepRatio = trainSteps / numSteps;
-        this.finalAlphaCumprod = Boolean.TRUE.equals(config.setAlphaToOne()) ? 1.0f : schedule.alphasCumprod[0];
-        // the ascending inference timesteps, then [a_{N-1}, a_{N-2}, a_{N-2}, a_{N-3}, ..., a_0]
-        long[] descending = Spacing.discrete(config.spacingOr("leading"), trainSteps, numSteps, config.stepsOffset());
-        if (numSteps == 1) {
-            timesteps = descending;
-        } else {
-            timesteps = new long[numSteps + 1];
-            timesteps[0] = descending[0];
-            for (int i = 1; i < numSteps; i++) {
-                timesteps[i + 1] = descending[i];
-            }
-            timesteps[1] = descending[1];
+    }
+
+    /** PLMS runs the first timestep twice: [t_0, t_1, t_1, t_2, ..., t_{N-1}] from the descending t. */
+    private static long[] plmsTimesteps(long[] descending) {
+        if (descending.length == 1) {
+            return descending;
         }
-    }
-
-    @Override
-    public long[] timesteps() {
-        return timesteps.clone();
-    }
-
-    @Override
-    public float initNoiseSigma() {
-        return 1.0f;
-    }
-
-    @Override
-    public void scaleModelInput(float[] sample, int stepIndex) {
-        // identity for PNDM
+        long[] out = new long[descending.length + 1];
+        out[0] = descending[0];
+        for (int i = 1; i < descending.length; i++) {
+            out[i + 1] = descending[i];
+        }
+        out[1] = descending[1];
+        return out;
     }
 
     @Override
     public void step(float[] modelOutput, int stepIndex, float[] sample, NoiseSource noise) {
-        Arrays2.requireSameLength(modelOutput, sample);
-        long timestep = timesteps[Arrays2.checkIndex(stepIndex, timesteps.length)];
+        ArgumentChecks.requireSameLength(modelOutput, sample);
+        long timestep = timesteps[ArgumentChecks.checkIndex(stepIndex, timesteps.length)];
         order.accept(stepIndex, "pndm");
         int n = sample.length;
         if (history == null || history[0].length != n) {
@@ -142,8 +117,8 @@ final class PndmScheduler implements Scheduler {
 
     /** {@code _get_prev_sample}, writing into {@code out} (which may be {@code sample}). */
     private void previousSample(float[] sample, long timestep, long prevTimestep, float[] modelOutput, float[] out) {
-        float alphaProd = schedule.alphasCumprod[(int) timestep];
-        float alphaProdPrev = prevTimestep >= 0 ? schedule.alphasCumprod[(int) prevTimestep] : finalAlphaCumprod;
+        float alphaProd = alphaProduct(timestep);
+        float alphaProdPrev = alphaProduct(prevTimestep);
         float betaProd = 1 - alphaProd;
         float betaProdPrev = 1 - alphaProdPrev;
         float sqrtAlpha = F32.sqrt(alphaProd);
@@ -155,21 +130,6 @@ final class PndmScheduler implements Scheduler {
             float x = sample[i];
             float eps = vPrediction ? sqrtAlpha * modelOutput[i] + sqrtBeta * x : modelOutput[i];
             out[i] = sampleCoeff * x - alphaDifference * eps / denominator;
-        }
-    }
-
-    @Override
-    public void addNoise(float[] originalSamples, float[] noise, long timestep, float[] out) {
-        Arrays2.requireSameLength(originalSamples, noise);
-        Arrays2.requireSameLength(originalSamples, out);
-        if (timestep < 0 || timestep >= schedule.alphasCumprod.length) {
-            throw new IllegalArgumentException("timestep " + timestep + " is outside [0, " + schedule.alphasCumprod.length + ")");
-        }
-        float alphaProd = schedule.alphasCumprod[(int) timestep];
-        float sqrtAlpha = F32.sqrt(alphaProd);
-        float sqrtOneMinusAlpha = F32.sqrt(1 - alphaProd);
-        for (int i = 0; i < out.length; i++) {
-            out[i] = sqrtAlpha * originalSamples[i] + sqrtOneMinusAlpha * noise[i];
         }
     }
 }

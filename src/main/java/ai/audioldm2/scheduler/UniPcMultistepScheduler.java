@@ -6,14 +6,10 @@ package ai.audioldm2.scheduler;
  * corrects the previous prediction with the new model output (UniC), then predicts the next sample (UniP).
  * Timesteps and sigmas are selected like DPM-Solver's.
  */
-final class UniPcMultistepScheduler implements SigmaScheduler {
+final class UniPcMultistepScheduler extends SigmaMultistepScheduler {
 
     private static final int SOLVER_ORDER = 2;
 
-    private final Prediction prediction;
-    private final long[] timesteps;
-    private final float[] sigmas;
-    private final StepOrder order = new StepOrder();
     /** x0 predictions: the newest is {@code newest}, the one before is {@code older}; {@code spare} is scratch. */
     private float[] newest;
     private float[] older;
@@ -25,36 +21,13 @@ final class UniPcMultistepScheduler implements SigmaScheduler {
     private final Interval correctorInterval = new Interval();
 
     UniPcMultistepScheduler(SchedulerConfig config, int numSteps) {
-        DpmSolverMultistepScheduler dpm = new DpmSolverMultistepScheduler(config, numSteps, false);
-        this.prediction = Prediction.of(config);
-        this.timesteps = dpm.timesteps();
-        this.sigmas = dpm.sigmas();
-    }
-
-    @Override
-    public long[] timesteps() {
-        return timesteps.clone();
-    }
-
-    @Override
-    public float[] sigmas() {
-        return sigmas.clone();
-    }
-
-    @Override
-    public float initNoiseSigma() {
-        return 1.0f;
-    }
-
-    @Override
-    public void scaleModelInput(float[] sample, int stepIndex) {
-        // identity for UniPC
+        super(config, numSteps, false);
     }
 
     @Override
     public void step(float[] modelOutput, int stepIndex, float[] sample, NoiseSource noise) {
-        Arrays2.requireSameLength(modelOutput, sample);
-        Arrays2.checkIndex(stepIndex, timesteps.length);
+        ArgumentChecks.requireSameLength(modelOutput, sample);
+        ArgumentChecks.checkIndex(stepIndex, timesteps.length);
         order.accept(stepIndex, "unipc");
         int n = sample.length;
         if (newest == null || newest.length != n) {
@@ -173,10 +146,5 @@ final class UniPcMultistepScheduler implements SigmaScheduler {
         float firstOrder(float x, float m0) {
             return sampleScale * x - x0Scale * m0;
         }
-    }
-
-    @Override
-    public void addNoise(float[] originalSamples, float[] noise, long timestep, float[] out) {
-        VpMath.addNoise(sigmas[VpMath.indexForTimestep(timesteps, timestep)], originalSamples, noise, out);
     }
 }

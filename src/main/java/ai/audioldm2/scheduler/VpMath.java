@@ -34,8 +34,8 @@ final class VpMath {
 
     /** {@code add_noise}: alpha_t * x + sigma_t * noise at the given sigma. */
     static void addNoise(float sigma, float[] originalSamples, float[] noise, float[] out) {
-        Arrays2.requireSameLength(originalSamples, noise);
-        Arrays2.requireSameLength(originalSamples, out);
+        ArgumentChecks.requireSameLength(originalSamples, noise);
+        ArgumentChecks.requireSameLength(originalSamples, out);
         float alpha = alpha(sigma);
         float sigmaT = sigma * alpha;
         for (int i = 0; i < out.length; i++) {

@@ -1,9 +1,9 @@
 package ai.audioldm2.scheduler;
 
 /** Argument checks shared by the schedulers. */
-final class Arrays2 {
+final class ArgumentChecks {
 
-    private Arrays2() {
+    private ArgumentChecks() {
     }
 
     static void requireSameLength(float[] a, float[] b) {
