@@ -89,6 +89,24 @@ class SessionFactoryTest {
     }
 
     @Test
+    void graphThatIsNotOnnxFailsWithABundleExceptionNotACrash() throws IOException {
+        // a file the manifest vouches for (matching size and sha256) that ONNX Runtime cannot parse
+        Path dir = TinyBundle.copyTo(tmp.resolve("bundle"));
+        byte[] garbage = "this is not an ONNX protobuf".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        Files.write(dir.resolve("vocoder.onnx"), garbage);
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode manifest = (ObjectNode) json.readTree(dir.resolve(ModelBundle.MANIFEST).toFile());
+        ((ObjectNode) manifest.get("files").get("vocoder.onnx")).put("bytes", garbage.length)
+                .put("sha256", ModelBundle.sha256(dir.resolve("vocoder.onnx")));
+        json.writeValue(dir.resolve(ModelBundle.MANIFEST).toFile(), manifest);
+        ModelBundle bundle = ModelBundle.open(dir);
+        SessionFactory factory = SessionFactory.create(RuntimeOptions.cpuDefaults());
+        ModelBundleException e = assertThrows(ModelBundleException.class, () -> factory.open(bundle, "vocoder"));
+        assertTrue(e.getMessage().contains("cannot load graph") && e.getMessage().contains("vocoder.onnx"),
+                e.getMessage());
+    }
+
+    @Test
     void optimizedGraphCacheIsWrittenThenReusedWithTheSameOutputs() throws Exception {
         ModelBundle bundle = ModelBundle.open(TinyBundle.DIR);
         Path cache = tmp.resolve("cache");
