@@ -1,9 +1,7 @@
 package ai.audioldm2.jobs;
 
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -12,9 +10,12 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
- * A fixed pool of generation workers in front of a bounded waiting queue. A job is accepted when a worker is
- * idle or the queue has room, and refused at once with {@link QueueFullException} otherwise, so callers never
- * wait to be told "busy". Workers are started up front so that "workers alive" can be checked.
+ * A fixed pool of generation workers in front of a bounded waiting queue. A job is accepted when fewer than
+ * concurrency + capacity jobs are admitted (running or waiting), and refused at once with
+ * {@link QueueFullException} otherwise, so callers never wait to be told "busy". Admission is counted here
+ * rather than by the executor's queue bound, because an idle worker takes its job through that queue: a
+ * bounded hand-off would refuse jobs while a worker is about to be free. Workers are started up front so that
+ * "workers alive" can be checked.
  */
 public final class GenerationQueue implements AutoCloseable {
 
@@ -22,6 +23,7 @@ public final class GenerationQueue implements AutoCloseable {
     private final int capacity;
     private final ThreadPoolExecutor executor;
     private final AtomicInteger running = new AtomicInteger();
+    private final AtomicInteger admitted = new AtomicInteger();
     private volatile boolean closing;
 
     public GenerationQueue(int concurrency, int capacity) {
@@ -33,10 +35,9 @@ public final class GenerationQueue implements AutoCloseable {
         }
         this.concurrency = concurrency;
         this.capacity = capacity;
-        // A SynchronousQueue hands a job over only to an idle worker: capacity 0 means "no waiting".
-        BlockingQueue<Runnable> waiting = capacity == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(capacity);
-        this.executor = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.MILLISECONDS, waiting,
-                workerThreads(), new ThreadPoolExecutor.AbortPolicy());
+        // Unbounded here: never holds more than capacity jobs, because admission is checked before execute().
+        this.executor = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), workerThreads(), new ThreadPoolExecutor.AbortPolicy());
         executor.prestartAllCoreThreads();
     }
 
@@ -46,10 +47,15 @@ public final class GenerationQueue implements AutoCloseable {
      * @throws QueueFullException when every worker is busy and the queue is full
      */
     public <T> Job<T> submit(Function<BooleanSupplier, T> work) {
+        if (admitted.incrementAndGet() > concurrency + capacity) {
+            admitted.decrementAndGet();
+            throw new QueueFullException(capacity);
+        }
         Job<T> job = new Job<>(work, this);
         try {
             executor.execute(job);
-        } catch (RejectedExecutionException full) {
+        } catch (RejectedExecutionException shutDown) {
+            admitted.decrementAndGet();
             throw new QueueFullException(capacity);
         }
         return job;
@@ -82,8 +88,10 @@ public final class GenerationQueue implements AutoCloseable {
         return closing;
     }
 
+    /** A job cancelled before it ran leaves the queue and gives back its place. */
     void dequeue(Job<?> job) {
         executor.remove(job);
+        admitted.decrementAndGet();
     }
 
     void jobStarted() {
@@ -92,6 +100,7 @@ public final class GenerationQueue implements AutoCloseable {
 
     void jobFinished() {
         running.decrementAndGet();
+        admitted.decrementAndGet();
     }
 
     /** Stops taking work, asks running jobs to stop at their next poll, and waits for them briefly. */

@@ -1,4 +1,4 @@
-package ai.audioldm2.config;
+package ai.audioldm2.telemetry;
 
 import org.eclipse.microprofile.config.spi.ConfigSource;
 
