@@ -1,0 +1,82 @@
+"""Writes a bundle: graphs, tokenizers, scheduler config, validation, manifest (docs/BUNDLE.md)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from . import manifest as mf
+from .errors import ExportError
+from .graphs import Dims, export_graph, graph_defs
+from .text_tokenizers import check_clap_ids, check_t5_ids, write_tokenizer_json
+from .validation import FP32_REL_TOLERANCE, validate_graph
+
+REFERENCE_DIR = "reference"
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def same_source(a: dict | None, b: dict) -> bool:
+    """Two sources are the same model when their folder hashes agree (ids and paths may differ)."""
+    return bool(a) and a.get("folder_sha256") == b.get("folder_sha256")
+
+
+def prepare_out_dir(out: Path, source: dict, force: bool) -> None:
+    """Refuses to overwrite a folder holding something else than a bundle of the same model, unless forced.
+    A bundle of the same model is refreshed in place and keeps its reference outputs."""
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"--out {out}: exists and is not a folder")
+    if out.exists() and any(out.iterdir()):
+        existing = mf.read_manifest(out)
+        if existing is None and not force:
+            raise ExportError(f"--out {out}: folder is not empty and holds no bundle; use --force to overwrite it")
+        if existing is not None and not same_source(existing.get("source"), source) and not force:
+            raise ExportError(f"--out {out}: holds a bundle of a different model "
+                              f"({existing.get('source', {}).get('id')}); use --force to replace it")
+        keep = {REFERENCE_DIR} if existing is not None and same_source(existing.get("source"), source) else set()
+        for child in out.iterdir():
+            if child.name in keep:
+                continue
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def export_bundle(pipe, folder: Path, out: Path, source: dict, name: str, precision: str = "fp32") -> dict:
+    """Exports every graph of `pipe` (loaded from `folder`) into `out`, validates, and writes the manifest."""
+    if precision != "fp32":
+        raise ExportError(f"precision {precision} is not implemented yet")
+    dims = Dims.of(pipe)
+    graphs = graph_defs(pipe, dims)
+    manifest = {"format_version": mf.FORMAT_VERSION, "name": name, "source": source, "precision": precision,
+                "fp32_kept": [], "config": mf.model_config(pipe, dims), "graphs": {}, "files": {},
+                "validation": {}}
+
+    for graph in graphs:
+        started = time.time()
+        path = export_graph(graph, out)
+        log(f"exported {graph.file} ({path.stat().st_size / 1e6:.1f} MB, {time.time() - started:.1f} s)")
+        manifest["graphs"][graph.name] = {"file": graph.file, **mf.graph_io(path)}
+
+    for graph in graphs:
+        started = time.time()
+        figures = validate_graph(graph, out / graph.file, FP32_REL_TOLERANCE)
+        manifest["validation"][graph.name] = figures
+        log(f"validated {graph.name}: max abs err {figures['max_abs_err']:.2e}, "
+            f"worst relative {figures['worst_relative_err']:.2e} ({time.time() - started:.1f} s)")
+
+    clap = write_tokenizer_json(folder / "tokenizer", out / "tokenizer")
+    t5 = write_tokenizer_json(folder / "tokenizer_2", out / "tokenizer_2")
+    manifest["validation"]["tokenizers"] = {
+        "clap": check_clap_ids(pipe.tokenizer, out / "tokenizer" / "tokenizer.json", clap["model_max_length"]),
+        "t5": check_t5_ids(pipe.tokenizer_2, out / "tokenizer_2" / "tokenizer.json", t5["model_max_length"]),
+    }
+    log("tokenizer.json ids match the Python tokenizers on "
+        f"{manifest['validation']['tokenizers']['clap']['strings_checked']} test strings")
+
+    shutil.copyfile(folder / "scheduler" / "scheduler_config.json", out / "scheduler_config.json")  # verbatim
+    mf.write_manifest(out, manifest)
+    return manifest

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Export a diffusers AudioLDM2Pipeline to the ONNX bundle of docs/BUNDLE.md, or write diffusers reference outputs.
+
+Usage:
+  python scripts/export_onnx.py --model cvssp/audioldm2 [--revision R] --out models-onnx/audioldm2
+  python scripts/export_onnx.py --model path/to/diffusers-folder --out models-onnx/x [--precision fp16]
+  python scripts/export_onnx.py --tiny-random --out models-onnx/tiny-random
+  python scripts/export_onnx.py --random-weights cvssp/audioldm2 --out build/full-random
+  python scripts/export_onnx.py --reference cases.json --model <same source> --out <bundle dir>
+
+Sources (exactly one):
+  --model ID_OR_FOLDER   a local diffusers folder (model_index.json + component folders), or a Hub id fetched with
+                         huggingface_hub.snapshot_download (optionally at --revision).
+  --tiny-random          a seeded few-MB pipeline with locally trained tokenizers, saved first to
+                         build/tiny-random-diffusers (only slow-tokenizer files) and exported from there.
+  --random-weights ID    the full-size architecture of cvssp/audioldm2, -large or -music with seeded random weights,
+                         saved first to <out>-diffusers so PyTorch can load the same weights.
+
+--reference CASES.json runs diffusers' own AudioLDM2Pipeline (CPU, float32, torch.Generator('cpu').manual_seed(seed))
+for every case and writes <out>/reference/ (see docs/BUNDLE.md); <out> must hold the bundle of the same source.
+
+The committed fixture models-onnx/tiny-random is reproduced by:
+  python scripts/export_onnx.py --tiny-random --out models-onnx/tiny-random --force
+  python scripts/export_onnx.py --tiny-random --reference scripts/reference_cases_tiny.json --out models-onnx/tiny-random
+
+Errors (missing folder, not an AudioLDM2 pipeline, unknown precision, an --out folder holding another bundle
+without --force, failed validation) print one line on stderr and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+SCRIPTS = Path(__file__).resolve().parent
+REPO = SCRIPTS.parent
+sys.path.insert(0, str(SCRIPTS))
+
+from audioldm2_export.errors import ExportError  # noqa: E402
+
+TINY_DIFFUSERS = REPO / "build" / "tiny-random-diffusers"
+PRECISIONS = ("fp32", "fp16")
+RANDOM_WEIGHT_IDS = ("cvssp/audioldm2", "cvssp/audioldm2-large", "cvssp/audioldm2-music")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors as one line, like every other error of this command."""
+
+    def error(self, message):
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        sys.exit(2)
+
+
+def parse_args(argv):
+    parser = OneLineParser(prog="export_onnx.py", description=__doc__,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--model", help="Hub id (owner/name) or local diffusers folder")
+    source.add_argument("--tiny-random", action="store_true", help="seeded tiny pipeline, no download")
+    source.add_argument("--random-weights", metavar="ID", help="full-size architecture with random weights: "
+                        + ", ".join(RANDOM_WEIGHT_IDS))
+    parser.add_argument("--revision", help="Hub revision (branch, tag or commit) for --model")
+    parser.add_argument("--reference", metavar="CASES_JSON", help="write diffusers reference outputs for these cases")
+    parser.add_argument("--out", required=True, help="bundle folder")
+    parser.add_argument("--precision", default="fp32", help="fp32 (default) or fp16")
+    parser.add_argument("--force", action="store_true", help="replace an --out folder holding something else")
+    args = parser.parse_args(argv)
+    if args.precision not in PRECISIONS:
+        parser.error(f"unknown --precision {args.precision!r}; use one of {', '.join(PRECISIONS)}")
+    if args.random_weights and args.random_weights not in RANDOM_WEIGHT_IDS:
+        parser.error(f"--random-weights knows {', '.join(RANDOM_WEIGHT_IDS)}, not {args.random_weights!r}")
+    if args.revision and not args.model:
+        parser.error("--revision applies to --model only")
+    if args.reference and args.precision != "fp32":
+        parser.error("--reference runs diffusers in float32; --precision does not apply")
+    return args
+
+
+def resolve_source(args, out: Path):
+    """Returns (diffusers folder, manifest source block, bundle name), building a random pipeline if asked."""
+    from audioldm2_export import configs, source, tiny
+
+    if args.model:
+        folder, src = source.resolve_model(args.model, args.revision)
+        return folder, src, out.name
+    if args.tiny_random:
+        spec, folder, kind, model_id = configs.tiny_spec(), TINY_DIFFUSERS, "tiny-random", "tiny-random"
+    else:
+        spec = configs.full_size_spec(args.random_weights)
+        folder, kind, model_id = out.parent / f"{out.name}-diffusers", "random-weights", args.random_weights
+    tiny.build_pipeline(spec, folder)
+    return folder, {"kind": kind, "id": model_id, "folder_sha256": source.folder_sha256(folder)}, out.name
+
+
+def run(argv) -> int:
+    args = parse_args(argv)
+    out = Path(args.out)
+    try:
+        from audioldm2_export import bundle, reference, source
+
+        if args.reference:
+            cases = reference.read_cases(Path(args.reference))  # fail on a bad case file before any heavy work
+        folder, src, name = resolve_source(args, out)
+        pipe = source.load_pipeline(folder)
+        if args.reference:
+            reference.write_references(pipe, cases, out, src, force=args.force)
+        else:
+            bundle.prepare_out_dir(out, src, args.force)
+            bundle.export_bundle(pipe, folder, out, src, name, args.precision)
+        bundle.log(f"done: {out}")
+        return 0
+    except ExportError as exc:
+        sys.stderr.write(f"export_onnx.py: error: {exc}\n")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(run(sys.argv[1:]))
