@@ -18,8 +18,10 @@ import org.jboss.logging.Logger;
 /**
  * Errors raised below Quarkus REST, in the Vert.x router, in FastAPI's JSON shape too. Quarkus answers an
  * oversize body with an empty 413 (from its own Content-Length check, or while streaming a chunked body into
- * the resource); this handler runs first and buffers bodies itself with the configured limit, so an oversize
- * body gets {@code 413 {"detail": ...}} either way. Quarkus REST then reads the buffered body.
+ * the resource). This handler runs first: a declared Content-Length over the limit is refused here, and a
+ * chunked body (no length) is buffered here with the limit, so an oversize body gets
+ * {@code 413 {"detail": ...}} either way. Quarkus REST then reads the buffered body. Bodies with a length are
+ * left to Quarkus REST to read: buffering them here breaks empty bodies and h2c upgrades.
  */
 @ApplicationScoped
 public class HttpErrorRoutes {
@@ -40,9 +42,26 @@ public class HttpErrorRoutes {
 
     void install(@Observes Router router) {
         long limit = config.limits().maxBodySize().asLongValue();
-        router.route().order(BEFORE_QUARKUS_LIMITS)
-                .handler(BodyHandler.create(false).setBodyLimit(limit).setDeleteUploadedFilesOnEnd(true))
-                .failureHandler(this::renderFailure);
+        BodyHandler bufferChunked = BodyHandler.create(false).setBodyLimit(limit);
+        router.route().order(BEFORE_QUARKUS_LIMITS).handler(context -> {
+            String length = context.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+            if (length == null && context.request().headers().contains(HttpHeaders.TRANSFER_ENCODING, "chunked", true)) {
+                bufferChunked.handle(context);
+            } else if (length != null && declaredLength(length) > limit) {
+                context.fail(413);
+            } else {
+                context.next();
+            }
+        }).failureHandler(this::renderFailure);
+    }
+
+    /** An unparsable length is left to the HTTP layer, which rejects it. */
+    private static long declaredLength(String header) {
+        try {
+            return Long.parseLong(header.strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private void renderFailure(RoutingContext context) {

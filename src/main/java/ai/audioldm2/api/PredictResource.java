@@ -12,6 +12,7 @@ import ai.audioldm2.telemetry.ServiceMetrics;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerResponse;
 import jakarta.annotation.PostConstruct;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -91,7 +92,8 @@ public class PredictResource {
             byte[] body,
             @Parameter(description = "alternative to the body field client_job_id")
             @QueryParam("client_job_id") String clientJobIdQuery,
-            @Context HttpHeaders headers) {
+            @Context HttpHeaders headers,
+            @Context HttpServerResponse connection) {
         long received = System.nanoTime();
         ModelState model = generation.modelState();
         PredictRequest request = parser.parse(body, clientJobIdQuery,
@@ -106,6 +108,13 @@ public class PredictResource {
                 .map(generated -> rawWav
                         ? wavResponse(request, generated)
                         : Response.ok(jsonBody(request, generated), MediaType.APPLICATION_JSON_TYPE).build())
+                // Quarkus REST cancels the Uni when the connection closes; a client that left before the Uni was
+                // subscribed (while the body was being validated) is caught by the check at subscription.
+                .onSubscription().invoke(() -> {
+                    if (connection.closed()) {
+                        job.cancel();
+                    }
+                })
                 .onCancellation().invoke(job::cancel)
                 .onTermination().invoke((response, failure, cancelled) -> metrics.predictFinished(
                         cancelled ? "cancelled" : failure != null ? "failed" : "ok",
