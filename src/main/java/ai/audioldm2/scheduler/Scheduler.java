@@ -6,7 +6,7 @@ package ai.audioldm2.scheduler;
  */
 public interface Scheduler {
 
-    /** The model timesteps of this run, in the order the UNet sees them. */
+    /** The model timesteps of this run, in the order the UNet sees them (one UNet call per entry). */
     long[] timesteps();
 
     /** Multiplier of the initial Gaussian noise (1.0 for DDIM and DPM-Solver). */
@@ -19,13 +19,23 @@ public interface Scheduler {
     void scaleModelInput(float[] sample, int stepIndex);
 
     /**
-     * One reverse step: replaces {@code sample} (x_t) in place by x_{t-1}.
+     * One reverse step: replaces {@code sample} (x_t) in place by x_{t-1}. Steps run in order from index 0, or
+     * from a begin index (diffusers' {@code set_begin_index}, see {@link Schedulers#beginIndex}) for
+     * audio-to-audio; multistep schedulers reject a skipped index.
      *
      * @param modelOutput the guided UNet output for this step
      * @param noise       generator for stochastic samplers (DDIM eta > 0, ancestral); continues the stream
      *                    that drew the initial latents. May be null for deterministic samplers.
      */
     void step(float[] modelOutput, int stepIndex, float[] sample, NoiseSource noise);
+
+    /**
+     * diffusers' {@code scheduler.order}: UNet calls per solver step (2 for Heun, else 1); img2img starts at
+     * step index {@code t_start * order}.
+     */
+    default int order() {
+        return 1;
+    }
 
     /** Adds noise to clean latents at the given timestep (img2img / audio-to-audio). */
     void addNoise(float[] originalSamples, float[] noise, long timestep, float[] out);

@@ -1,0 +1,198 @@
+package ai.audioldm2.onnx;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A model bundle directory (docs/BUNDLE.md), checked on open: the manifest parses and has this runtime's format
+ * version, every graph the pipeline needs is declared, and every file the manifest lists is present with the listed
+ * size and, up to {@link #SHA256_MAX_BYTES}, the listed sha256. Large files (UNet weights) are only size-checked:
+ * hashing gigabytes would add seconds to every start, and a truncated copy, the usual accident, changes the size.
+ */
+public final class ModelBundle {
+
+    public static final int FORMAT_VERSION = 1;
+    public static final long SHA256_MAX_BYTES = 64L * 1024 * 1024;
+    public static final String MANIFEST = "manifest.json";
+    public static final String CLAP_TOKENIZER = "tokenizer/tokenizer.json";
+    public static final String T5_TOKENIZER = "tokenizer_2/tokenizer.json";
+    public static final String SCHEDULER_CONFIG = "scheduler_config.json";
+
+    /** Graphs text-to-audio generation runs; vae_encoder and clap_audio serve later features and are optional. */
+    public static final List<String> GENERATION_GRAPHS =
+            List.of("clap_text", "t5_encoder", "projection", "gpt2", "unet", "vae_decoder", "vocoder");
+
+    /** Fields marked required fail when missing; unknown fields are ignored (the exporter may add more). */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    private final Path dir;
+    private final BundleManifest manifest;
+
+    private ModelBundle(Path dir, BundleManifest manifest) {
+        this.dir = dir;
+        this.manifest = manifest;
+    }
+
+    /** Opens and verifies the bundle in {@code dir}; throws {@link ModelBundleException} naming the first problem. */
+    public static ModelBundle open(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new ModelBundleException("model bundle directory not found: " + dir);
+        }
+        BundleManifest manifest = readManifest(dir.resolve(MANIFEST));
+        ModelBundle bundle = new ModelBundle(dir, manifest);
+        bundle.verifyDeclarations();
+        bundle.verifyFiles();
+        return bundle;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public BundleManifest manifest() {
+        return manifest;
+    }
+
+    public ModelConfig config() {
+        return manifest.config();
+    }
+
+    public Path graphFile(String graph) {
+        return dir.resolve(graph(graph).file());
+    }
+
+    public BundleManifest.Graph graph(String graph) {
+        BundleManifest.Graph g = manifest.graphs().get(graph);
+        if (g == null) {
+            throw new ModelBundleException("manifest.json declares no graph '" + graph + "' (declared: "
+                    + new TreeSet<>(manifest.graphs().keySet()) + ")");
+        }
+        return g;
+    }
+
+    /** Path of a bundle file that must exist (tokenizers, scheduler config). */
+    public Path requiredFile(String relative) {
+        Path p = dir.resolve(relative);
+        if (!Files.isRegularFile(p)) {
+            throw new ModelBundleException("model bundle " + dir + " is missing " + relative);
+        }
+        return p;
+    }
+
+    /** The sha256 the manifest lists for a graph's file; identifies its contents, e.g. for caches. */
+    public String graphSha256(String graph) {
+        return manifest.files().get(graph(graph).file()).sha256();
+    }
+
+    /**
+     * Checks a loaded graph's input and output names against the manifest, so that a graph from another export
+     * fails at load with a message instead of at the first run.
+     */
+    public void checkGraphIo(String graph, Set<String> inputs, Set<String> outputs) {
+        BundleManifest.Graph g = graph(graph);
+        Set<String> declaredIn = names(g.inputs());
+        Set<String> declaredOut = names(g.outputs());
+        if (!declaredIn.equals(new TreeSet<>(inputs)) || !declaredOut.equals(new TreeSet<>(outputs))) {
+            throw new ModelBundleException("graph " + g.file() + " does not match manifest.json: it has inputs "
+                    + new TreeSet<>(inputs) + " and outputs " + new TreeSet<>(outputs) + ", the manifest declares "
+                    + declaredIn + " and " + declaredOut);
+        }
+    }
+
+    private static Set<String> names(List<BundleManifest.TensorSpec> specs) {
+        Set<String> names = new TreeSet<>();
+        specs.forEach(s -> names.add(s.name()));
+        return names;
+    }
+
+    private static BundleManifest readManifest(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new ModelBundleException("not a model bundle: " + file.getParent() + " has no " + MANIFEST);
+        }
+        BundleManifest manifest;
+        try {
+            manifest = JSON.readValue(file.toFile(), BundleManifest.class);
+        } catch (JsonProcessingException e) {
+            throw new ModelBundleException(file + " is not a valid bundle manifest: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new ModelBundleException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        if (manifest.formatVersion() != FORMAT_VERSION) {
+            throw new ModelBundleException(file + " has format_version " + manifest.formatVersion()
+                    + "; this runtime reads format_version " + FORMAT_VERSION);
+        }
+        manifest.config().validate();
+        return manifest;
+    }
+
+    private void verifyDeclarations() {
+        for (String name : GENERATION_GRAPHS) {
+            String file = graph(name).file();
+            if (!manifest.files().containsKey(file)) {
+                throw new ModelBundleException("manifest.json: graph '" + name + "' uses " + file
+                        + ", which is not listed under \"files\"");
+            }
+        }
+        requiredFile(CLAP_TOKENIZER);
+        requiredFile(T5_TOKENIZER);
+        requiredFile(SCHEDULER_CONFIG);
+    }
+
+    private void verifyFiles() {
+        for (var entry : manifest.files().entrySet()) {
+            Path file = dir.resolve(entry.getKey()).normalize();
+            if (!file.startsWith(dir.normalize())) {
+                throw new ModelBundleException("manifest.json lists a file outside the bundle: " + entry.getKey());
+            }
+            verifyFile(entry.getKey(), file, entry.getValue());
+        }
+    }
+
+    private static void verifyFile(String name, Path file, BundleManifest.FileEntry expected) {
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw new ModelBundleException("model bundle file missing or unreadable: " + file, e);
+        }
+        if (size != expected.bytes()) {
+            throw new ModelBundleException("model bundle file " + name + " has " + size + " bytes, manifest.json says "
+                    + expected.bytes() + " (truncated or replaced; re-export or re-copy the bundle)");
+        }
+        if (size <= SHA256_MAX_BYTES) {
+            String actual = sha256(file);
+            if (!actual.equalsIgnoreCase(expected.sha256())) {
+                throw new ModelBundleException("model bundle file " + name + " is corrupted: sha256 " + actual
+                        + ", manifest.json says " + expected.sha256());
+            }
+        }
+    }
+
+    static String sha256(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] chunk = new byte[1 << 16];
+            for (int n; (n = in.read(chunk)) > 0; ) {
+                digest.update(chunk, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (IOException e) {
+            throw new ModelBundleException("cannot read " + file + ": " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK always provides SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,243 @@
+package ai.audioldm2.onnx;
+
+import ai.audioldm2.pipeline.RuntimeOptions;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtEpDevice;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.OrtSession.SessionOptions;
+import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/**
+ * Opens one {@link OrtSession} per graph on the process-wide {@link OrtEnvironment}, configured from
+ * {@link RuntimeOptions}: threads, graph optimization level, an optional cache of optimized graphs, and the
+ * execution provider.
+ *
+ * <p>Execution providers. {@code cpu} is always there. {@code cuda} and {@code rocm} need an ONNX Runtime build that
+ * contains them (the {@code onnxruntime_gpu} artifact for CUDA; ROCm was removed from ONNX Runtime in 1.23).
+ * {@code migraphx}: ORT Java 1.29 has no {@code addMIGraphX}, so MIGraphX goes through the plugin-EP API: the library
+ * named by {@link RuntimeOptions#providerLibrary()} (e.g. {@code libonnxruntime_providers_migraphx.so} of an ORT
+ * &ge; 1.23 built with {@code --use_migraphx}, whose native core is loaded with {@code -Donnxruntime.native.path})
+ * is registered with {@link OrtEnvironment#registerExecutionProviderLibrary}, its devices are taken from
+ * {@link OrtEnvironment#getEpDevices()} by EP name, and appended with
+ * {@link SessionOptions#addExecutionProvider(List, Map)}. When a provider is unavailable the factory either falls back
+ * to CPU ({@link RuntimeOptions#cpuFallback()}) or fails naming the providers the loaded ONNX Runtime has.
+ */
+public final class SessionFactory {
+
+    /**
+     * JUL rather than System.Logger: the service jar's JBoss LoggerFinder prints an error on stderr when used before
+     * Quarkus has set up logging, which the one-shot CLI does; JUL reaches the same log manager in the service.
+     */
+    private static final Logger LOG = Logger.getLogger(SessionFactory.class.getName());
+    /** Plugin libraries registered in this process; ORT refuses a second registration under the same name. */
+    private static final Set<String> REGISTERED_LIBRARIES = new HashSet<>();
+
+    private final OrtEnvironment env;
+    private final RuntimeOptions options;
+    private final OptLevel optLevel;
+    private final ExecutionProvider provider;
+    private final List<OrtEpDevice> pluginDevices;
+
+    private SessionFactory(OrtEnvironment env, RuntimeOptions options, OptLevel optLevel,
+                           ExecutionProvider provider, List<OrtEpDevice> pluginDevices) {
+        this.env = env;
+        this.options = options;
+        this.optLevel = optLevel;
+        this.provider = provider;
+        this.pluginDevices = pluginDevices;
+    }
+
+    /**
+     * Resolves the execution provider. Throws {@link ExecutionProviderException} when it is unavailable and CPU
+     * fallback is off, {@link IllegalArgumentException} for option values outside their allowed set.
+     */
+    public static SessionFactory create(RuntimeOptions options) {
+        OptLevel level = optLevel(options.optimizationLevel());
+        ExecutionProvider requested = ExecutionProvider.parse(options.executionProvider());
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        if (requested == ExecutionProvider.CPU) {
+            return new SessionFactory(env, options, level, requested, List.of());
+        }
+        List<OrtEpDevice> pluginDevices = List.of();
+        String problem;
+        if (requested == ExecutionProvider.MIGRAPHX) {
+            PluginDevices plugin = migraphxDevices(env, options);
+            pluginDevices = plugin.devices();
+            problem = plugin.problem();
+        } else {
+            problem = OrtEnvironment.getAvailableProviders().contains(requested.ortProvider()) ? null
+                    : "execution provider '" + requested + "' (" + requested.ortName() + ") is not in this ONNX Runtime "
+                    + env.getVersion() + "; it has " + availableProviders()
+                    + (requested == ExecutionProvider.ROCM ? " (ROCm was removed in ONNX Runtime 1.23; use migraphx)"
+                    : " (CUDA needs the com.microsoft.onnxruntime:onnxruntime_gpu artifact)");
+        }
+        if (problem == null) {
+            return new SessionFactory(env, options, level, requested, pluginDevices);
+        }
+        if (!options.cpuFallback()) {
+            throw new ExecutionProviderException(problem + ". Enable CPU fallback to run on CPU instead.");
+        }
+        LOG.warning(problem + "; falling back to CPU");
+        return new SessionFactory(env, options, level, ExecutionProvider.CPU, List.of());
+    }
+
+    public OrtEnvironment environment() {
+        return env;
+    }
+
+    /** The provider sessions actually run on (CPU after a fallback). */
+    public ExecutionProvider provider() {
+        return provider;
+    }
+
+    /** Opens the session of one graph and checks its inputs and outputs against the manifest. */
+    public OrtSession open(ModelBundle bundle, String graph) {
+        Path file = bundle.graphFile(graph);
+        OrtSession session;
+        try (SessionOptions so = new SessionOptions()) {
+            so.setIntraOpNumThreads(options.intraOpThreads());
+            so.setInterOpNumThreads(options.interOpThreads());
+            addProvider(so);
+            Path source = file;
+            Path cached = null;
+            if (options.optimizedModelDir() != null) {
+                cached = cachedGraph(bundle, graph);
+                if (Files.isRegularFile(cached)) {
+                    source = cached;        // already optimized for this provider, level and ORT version
+                    cached = null;
+                    so.setOptimizationLevel(OptLevel.NO_OPT);
+                } else {
+                    so.setOptimizationLevel(optLevel);
+                    so.setOptimizedModelFilePath(partial(cached).toString());
+                    // weights beside the graph keep the cache usable for graphs over protobuf's 2 GB limit
+                    so.addConfigEntry("session.optimized_model_external_initializers_file_name",
+                            cached.getFileName() + ".data");
+                }
+            } else {
+                so.setOptimizationLevel(optLevel);
+            }
+            session = env.createSession(source.toString(), so);
+            if (cached != null) {
+                Files.move(partial(cached), cached, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (OrtException e) {
+            throw new ModelBundleException("cannot load graph " + file + " on " + provider + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new ModelBundleException("cannot write the optimized graph cache in " + options.optimizedModelDir()
+                    + ": " + e.getMessage(), e);
+        }
+        try {
+            bundle.checkGraphIo(graph, session.getInputNames(), session.getOutputNames());
+        } catch (ModelBundleException e) {
+            closeQuietly(session);
+            throw e;
+        }
+        return session;
+    }
+
+    private void addProvider(SessionOptions so) throws OrtException {
+        switch (provider) {
+            case CPU -> { }
+            case CUDA -> so.addCUDA(options.deviceId());
+            case ROCM -> so.addROCM(options.deviceId());
+            case MIGRAPHX -> {
+                Map<String, String> epOptions = new HashMap<>();
+                if (options.optimizedModelDir() != null) {
+                    // MIGraphX compiles each graph on first run (minutes for the UNet); its cache makes restarts fast
+                    epOptions.put("migraphx_model_cache_dir", options.optimizedModelDir().toString());
+                }
+                so.addExecutionProvider(pluginDevices, epOptions);
+            }
+        }
+    }
+
+    private Path cachedGraph(ModelBundle bundle, String graph) throws IOException {
+        Files.createDirectories(options.optimizedModelDir());
+        String name = String.join("-", graph, bundle.graphSha256(graph).substring(0, 16), provider.configName(),
+                optLevel.name().toLowerCase(Locale.ROOT), "ort" + env.getVersion()) + ".onnx";
+        return options.optimizedModelDir().resolve(name);
+    }
+
+    private static Path partial(Path cached) {
+        return cached.resolveSibling(cached.getFileName() + ".partial");
+    }
+
+    /** MIGraphX devices offered by the registered plugin library, or the reason there are none. */
+    private record PluginDevices(List<OrtEpDevice> devices, String problem) {
+    }
+
+    private static PluginDevices migraphxDevices(OrtEnvironment env, RuntimeOptions options) {
+        String ortName = ExecutionProvider.MIGRAPHX.ortName();
+        String available = "ONNX Runtime " + env.getVersion() + " has " + availableProviders();
+        Path library = options.providerLibrary();
+        if (library == null) {
+            boolean compiledIn = OrtEnvironment.getAvailableProviders()
+                    .contains(ExecutionProvider.MIGRAPHX.ortProvider());
+            return new PluginDevices(List.of(), "execution provider 'migraphx' needs a provider library: ORT Java "
+                    + env.getVersion() + " has no addMIGraphX, so MIGraphX is registered as a plugin EP from "
+                    + "libonnxruntime_providers_migraphx.so (ONNX Runtime >= 1.23 built with --use_migraphx)"
+                    + (compiledIn ? "; this ONNX Runtime has MIGraphX compiled in, so point the provider library "
+                    + "at the provider .so of the same build" : "; " + available));
+        }
+        try {
+            synchronized (REGISTERED_LIBRARIES) {
+                if (!REGISTERED_LIBRARIES.contains(ortName)) {
+                    env.registerExecutionProviderLibrary(ortName, library.toAbsolutePath().toString());
+                    REGISTERED_LIBRARIES.add(ortName);
+                }
+            }
+            List<OrtEpDevice> devices = env.getEpDevices().stream()
+                    .filter(d -> ortName.equals(d.getEpName())).toList();
+            int index = options.deviceId();
+            if (index < 0 || index >= devices.size()) {
+                return new PluginDevices(List.of(), "execution provider 'migraphx': library " + library
+                        + " offers " + devices.size() + " " + ortName + " device(s), none with index " + index
+                        + " (" + available + ")");
+            }
+            return new PluginDevices(List.of(devices.get(index)), null);
+        } catch (OrtException e) {
+            return new PluginDevices(List.of(), "execution provider 'migraphx': cannot register library " + library
+                    + ": " + e.getMessage() + " (" + available + ")");
+        }
+    }
+
+    /** ONNX Runtime's names of the providers compiled into the loaded native library. */
+    public static List<String> availableProviders() {
+        return OrtEnvironment.getAvailableProviders().stream().map(OrtProvider::getName).toList();
+    }
+
+    private static OptLevel optLevel(String name) {
+        String n = name == null ? "all" : name.trim().toLowerCase(Locale.ROOT);
+        return switch (n) {
+            case "disable" -> OptLevel.NO_OPT;
+            case "basic" -> OptLevel.BASIC_OPT;
+            case "extended" -> OptLevel.EXTENDED_OPT;
+            case "all" -> OptLevel.ALL_OPT;
+            default -> throw new IllegalArgumentException("unknown optimization level '" + name
+                    + "' (allowed: disable, basic, extended, all)");
+        };
+    }
+
+    /** Closes a session, logging rather than throwing: used on paths that are already failing or shutting down. */
+    public static void closeQuietly(OrtSession session) {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            LOG.warning("closing session: " + e.getMessage());
+        }
+    }
+}

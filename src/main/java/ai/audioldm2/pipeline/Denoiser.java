@@ -1,0 +1,76 @@
+package ai.audioldm2.pipeline;
+
+import ai.audioldm2.onnx.FloatTensor;
+import ai.audioldm2.onnx.GraphRun;
+import ai.audioldm2.onnx.InferenceException;
+import ai.audioldm2.onnx.LongTensor;
+import ai.audioldm2.scheduler.NoiseSource;
+import ai.audioldm2.scheduler.Scheduler;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.Map;
+
+/**
+ * The denoising loop: per step one UNet run over the guidance batch, then {@code uncond + g * (text - uncond)}, then
+ * the scheduler step. The UNet's input, timestep and output tensors live over direct buffers made once per run and
+ * rewritten each step; the conditioning tensors are built once.
+ */
+record Denoiser(OrtEnvironment env, OrtSession session) {
+
+    static final String GRAPH = "unet";
+
+    /** Denoises {@code latents} (shape {@code latentShape}) in place. */
+    void denoise(float[] latents, long[] latentShape, Conditioning conditioning, float guidanceScale,
+                 Scheduler scheduler, NoiseSource noise, GenerationObserver observer) {
+        int size = latents.length;
+        int copies = conditioning.guided() ? 2 : 1;
+        long[] batchShape = latentShape.clone();
+        batchShape[0] *= copies;
+        FloatBuffer sampleBuffer = FloatTensor.direct(size * copies);
+        FloatBuffer predictionBuffer = FloatTensor.direct(size * copies);
+        LongBuffer timestepBuffer = LongTensor.direct(1);
+        float[] modelInput = new float[size];
+        float[] prediction = new float[size * copies];
+        float[] guided = conditioning.guided() ? new float[size] : prediction;
+        long[] timesteps = scheduler.timesteps();
+        try (OnnxTensor sample = OnnxTensor.createTensor(env, sampleBuffer, batchShape);
+             OnnxTensor timestep = OnnxTensor.createTensor(env, timestepBuffer, new long[0]);
+             OnnxTensor predicted = OnnxTensor.createTensor(env, predictionBuffer, batchShape);
+             GraphRun run = new GraphRun(env, session, GRAPH)) {
+            run.borrowedInput("sample", sample).borrowedInput("timestep", timestep)
+                    .input("encoder_hidden_states", conditioning.generatedEmbeds())
+                    .input("encoder_hidden_states_1", conditioning.t5Embeds())
+                    .input("encoder_attention_mask_1", conditioning.t5Mask());
+            Map<String, OnnxTensor> output = Map.of("noise_pred", predicted);
+            for (int i = 0; i < timesteps.length; i++) {
+                if (observer.isCancelled()) {
+                    throw new GenerationCancelledException("generation cancelled after " + i + " of "
+                            + timesteps.length + " denoising steps");
+                }
+                System.arraycopy(latents, 0, modelInput, 0, size);
+                scheduler.scaleModelInput(modelInput, i);
+                for (int c = 0; c < copies; c++) {
+                    sampleBuffer.put(c * size, modelInput);     // absolute puts: the tensor reads from index 0
+                }
+                timestepBuffer.put(0, timesteps[i]);
+                run.run(output).close();                        // writes into predictionBuffer
+                predictionBuffer.get(0, prediction);
+                if (conditioning.guided()) {
+                    for (int j = 0; j < size; j++) {
+                        float uncond = prediction[j];
+                        guided[j] = uncond + guidanceScale * (prediction[size + j] - uncond);
+                    }
+                }
+                scheduler.step(guided, i, latents, noise);
+                observer.stepFinished(i + 1, timesteps.length);
+            }
+        } catch (OrtException e) {
+            throw new InferenceException("cannot create the UNet's tensors: " + e.getMessage(), e);
+        }
+    }
+}

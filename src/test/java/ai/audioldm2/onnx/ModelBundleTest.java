@@ -1,0 +1,134 @@
+package ai.audioldm2.onnx;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Opening the bundle: the committed one passes, each kind of damage gives a ModelBundleException naming it. */
+class ModelBundleTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void committedBundleOpens() {
+        ModelBundle bundle = ModelBundle.open(TinyBundle.DIR);
+        assertEquals(ModelBundle.FORMAT_VERSION, bundle.manifest().formatVersion());
+        for (String graph : ModelBundle.GENERATION_GRAPHS) {
+            assertTrue(Files.isRegularFile(bundle.graphFile(graph)), graph);
+        }
+    }
+
+    @Test
+    void missingDirectory() {
+        ModelBundleException e = assertThrows(ModelBundleException.class,
+                () -> ModelBundle.open(tmp.resolve("nowhere")));
+        assertTrue(e.getMessage().contains("not found"), e.getMessage());
+    }
+
+    @Test
+    void missingManifest() throws IOException {
+        Path dir = TinyBundle.copyTo(tmp);
+        Files.delete(dir.resolve(ModelBundle.MANIFEST));
+        assertMessage(dir, "has no manifest.json");
+    }
+
+    @Test
+    void manifestNotJson() throws IOException {
+        Path dir = TinyBundle.copyTo(tmp);
+        Files.writeString(dir.resolve(ModelBundle.MANIFEST), "{ not json");
+        assertMessage(dir, "not a valid bundle manifest");
+    }
+
+    @Test
+    void otherFormatVersion() throws IOException {
+        Path dir = TinyBundle.copyTo(tmp);
+        editManifest(dir, m -> m.put("format_version", 99));
+        assertMessage(dir, "format_version 99");
+    }
+
+    @Test
+    void missingConfigField() throws IOException {
+        Path dir = TinyBundle.copyTo(tmp);
+        editManifest(dir, m -> ((ObjectNode) m.get("config")).remove("vocoder_hop"));
+        assertMessage(dir, "vocoder_hop");
+    }
+
+    @Test
+    void truncatedGraph() throws IOException {
+        Path dir = TinyBundle.copyTo(tmp);
+        Path unet = ModelBundle.open(dir).graphFile("unet");
+        try (RandomAccessFile f = new RandomAccessFile(unet.toFile(), "rw")) {
+            f.setLength(f.length() / 2);
+        }
+        assertMessage(dir, "truncated");
+    }
+
+    @Test
+    void corruptedGraphSameSize() throws IOException {
+        Path dir = TinyBundle.copyTo(tmp);
+        Path vocoder = ModelBundle.open(dir).graphFile("vocoder");
+        try (RandomAccessFile f = new RandomAccessFile(vocoder.toFile(), "rw")) {
+            long middle = f.length() / 2;
+            f.seek(middle);
+            int b = f.read();
+            f.seek(middle);
+            f.write(b ^ 0xFF);
+        }
+        assertMessage(dir, "sha256");
+    }
+
+    @Test
+    void missingGraphFile() throws IOException {
+        Path dir = TinyBundle.copyTo(tmp);
+        Files.delete(ModelBundle.open(dir).graphFile("gpt2"));
+        assertMessage(dir, "missing");
+    }
+
+    @Test
+    void missingTokenizer() throws IOException {
+        Path dir = TinyBundle.copyTo(tmp);
+        Files.delete(dir.resolve(ModelBundle.T5_TOKENIZER));
+        assertMessage(dir, ModelBundle.T5_TOKENIZER);
+    }
+
+    @Test
+    void undeclaredGraph() throws IOException {
+        Path dir = TinyBundle.copyTo(tmp);
+        editManifest(dir, m -> ((ObjectNode) m.get("graphs")).remove("vae_decoder"));
+        assertMessage(dir, "vae_decoder");
+    }
+
+    @Test
+    void graphIoDifferentFromManifest() {
+        ModelBundle bundle = ModelBundle.open(TinyBundle.DIR);
+        ModelBundleException e = assertThrows(ModelBundleException.class, () ->
+                bundle.checkGraphIo("vocoder", java.util.Set.of("spectrogram"), java.util.Set.of("waveform")));
+        assertTrue(e.getMessage().contains("spectrogram") && e.getMessage().contains("does not match"),
+                e.getMessage());
+    }
+
+    private static void assertMessage(Path dir, String expected) {
+        ModelBundleException e = assertThrows(ModelBundleException.class, () -> ModelBundle.open(dir));
+        assertTrue(e.getMessage().contains(expected), "message '" + e.getMessage() + "' lacks '" + expected + "'");
+    }
+
+    private static void editManifest(Path dir, java.util.function.Consumer<ObjectNode> edit) throws IOException {
+        Path file = dir.resolve(ModelBundle.MANIFEST);
+        ObjectNode manifest = (ObjectNode) JSON.readTree(file.toFile());
+        edit.accept(manifest);
+        JSON.writeValue(file.toFile(), manifest);
+    }
+}

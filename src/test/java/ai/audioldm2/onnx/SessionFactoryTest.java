@@ -1,0 +1,125 @@
+package ai.audioldm2.onnx;
+
+import ai.audioldm2.pipeline.RuntimeOptions;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Execution-provider selection and session options, on the CPU-only ONNX Runtime jar the build uses. */
+class SessionFactoryTest {
+
+    @TempDir
+    Path tmp;
+
+    private static RuntimeOptions options(String provider, boolean fallback, Path cacheDir, Path library) {
+        return new RuntimeOptions(provider, fallback, 0, 1, 1, "all", cacheDir, library);
+    }
+
+    @Test
+    void unknownProviderListsTheAllowedOnes() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SessionFactory.create(options("tpu", false, null, null)));
+        assertTrue(e.getMessage().contains("cpu, cuda, migraphx, rocm"), e.getMessage());
+    }
+
+    @Test
+    void unknownOptimizationLevel() {
+        RuntimeOptions o = new RuntimeOptions("cpu", false, 0, 0, 0, "max", null, null);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SessionFactory.create(o));
+        assertTrue(e.getMessage().contains("disable, basic, extended, all"), e.getMessage());
+    }
+
+    @Test
+    void unavailableProviderNamesTheAvailableOnes() {
+        ExecutionProviderException e = assertThrows(ExecutionProviderException.class,
+                () -> SessionFactory.create(options("cuda", false, null, null)));
+        assertTrue(e.getMessage().contains(SessionFactory.availableProviders().toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("CPU fallback"), e.getMessage());
+    }
+
+    @Test
+    void unavailableProviderFallsBackToCpuWhenAllowed() {
+        assertEquals(ExecutionProvider.CPU, SessionFactory.create(options("cuda", true, null, null)).provider());
+        assertEquals(ExecutionProvider.CPU, SessionFactory.create(options("rocm", true, null, null)).provider());
+    }
+
+    @Test
+    void migraphxWithoutLibraryExplainsThePluginRoute() {
+        ExecutionProviderException e = assertThrows(ExecutionProviderException.class,
+                () -> SessionFactory.create(options("migraphx", false, null, null)));
+        assertTrue(e.getMessage().contains("provider library") && e.getMessage().contains("addMIGraphX"),
+                e.getMessage());
+    }
+
+    @Test
+    void migraphxWithUnloadableLibraryFails() throws IOException {
+        Path notALibrary = Files.writeString(tmp.resolve("libonnxruntime_providers_migraphx.so"), "not an ELF file");
+        ExecutionProviderException e = assertThrows(ExecutionProviderException.class,
+                () -> SessionFactory.create(options("migraphx", false, null, notALibrary)));
+        assertTrue(e.getMessage().contains("cannot register library") && e.getMessage().contains("CPUExecutionProvider"),
+                e.getMessage());
+    }
+
+    @Test
+    void graphWithOtherInputsThanTheManifestIsRejectedAtLoad() throws IOException {
+        Path dir = TinyBundle.copyTo(tmp.resolve("bundle"));
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode manifest = (ObjectNode) json.readTree(dir.resolve(ModelBundle.MANIFEST).toFile());
+        ObjectNode graphs = (ObjectNode) manifest.get("graphs");
+        // the vocoder entry now points at the VAE decoder's file, which has other inputs and outputs
+        ((ObjectNode) graphs.get("vocoder")).put("file", graphs.get("vae_decoder").get("file").asText());
+        json.writeValue(dir.resolve(ModelBundle.MANIFEST).toFile(), manifest);
+        ModelBundle bundle = ModelBundle.open(dir);
+        SessionFactory factory = SessionFactory.create(RuntimeOptions.cpuDefaults());
+        ModelBundleException e = assertThrows(ModelBundleException.class, () -> factory.open(bundle, "vocoder"));
+        assertTrue(e.getMessage().contains("does not match manifest.json"), e.getMessage());
+    }
+
+    @Test
+    void optimizedGraphCacheIsWrittenThenReusedWithTheSameOutputs() throws Exception {
+        ModelBundle bundle = ModelBundle.open(TinyBundle.DIR);
+        Path cache = tmp.resolve("cache");
+        SessionFactory factory = SessionFactory.create(options("cpu", false, cache, null));
+        float[] first;
+        try (OrtSession session = factory.open(bundle, "vocoder")) {
+            first = runVocoder(factory.environment(), session, bundle);
+        }
+        try (var files = Files.list(cache)) {
+            assertEquals(1, files.filter(p -> p.toString().endsWith(".onnx")).count());
+        }
+        try (OrtSession session = factory.open(bundle, "vocoder")) {
+            assertArrayEquals(first, runVocoder(factory.environment(), session, bundle));
+        }
+    }
+
+    private static float[] runVocoder(OrtEnvironment env, OrtSession session, ModelBundle bundle) {
+        int frames = 8;
+        int bins = bundle.config().melBins();
+        float[] mel = new float[frames * bins];
+        for (int i = 0; i < mel.length; i++) {
+            mel[i] = (float) Math.sin(i * 0.37) - 3f;
+        }
+        try (GraphRun run = new GraphRun(env, session, "vocoder")) {
+            return run.input("mel", new FloatTensor(mel, new long[] {1, frames, bins})).runFloat("waveform").data();
+        }
+    }
+
+    @Test
+    void providerNamesParse() {
+        assertEquals(Map.of("cpu", ExecutionProvider.CPU, "migraphx", ExecutionProvider.MIGRAPHX),
+                Map.of("cpu", ExecutionProvider.parse(" CPU "), "migraphx", ExecutionProvider.parse("migraphx")));
+    }
+}
