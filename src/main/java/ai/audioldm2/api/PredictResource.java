@@ -137,7 +137,7 @@ public class PredictResource {
     private static PredictResponse jsonBody(PredictRequest request, Generated generated) {
         float[] samples = generated.result().waveforms()[0];
         int sampleRate = generated.result().sampleRate();
-        byte[] wav = WavWriter.pcm16(samples, sampleRate);
+        byte[] wav = WavWriter.toBytes(samples, sampleRate, WavWriter.SampleFormat.PCM16);
         return new PredictResponse(Base64.getEncoder().encodeToString(wav), sampleRate,
                 (double) samples.length / sampleRate, samples.length, 1, request.prompt(), generated.result().seed(),
                 request.scheduler(), request.numInferenceSteps(), request.guidanceScale(),
@@ -147,7 +147,7 @@ public class PredictResource {
     private static Response wavResponse(PredictRequest request, Generated generated) {
         float[] samples = generated.result().waveforms()[0];
         int sampleRate = generated.result().sampleRate();
-        Response.ResponseBuilder response = Response.ok(WavWriter.pcm16(samples, sampleRate), WAV)
+        Response.ResponseBuilder response = Response.ok(WavWriter.toBytes(samples, sampleRate, WavWriter.SampleFormat.PCM16), WAV)
                 .header("X-Seed", generated.result().seed())
                 .header("X-Sample-Rate", sampleRate)
                 .header("X-Duration", (double) samples.length / sampleRate)

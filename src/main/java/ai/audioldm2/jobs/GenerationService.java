@@ -63,6 +63,7 @@ public class GenerationService {
      * Queues a generation under the given trace context (see {@link GenerationTracing#parentOf}).
      *
      * @throws ModelNotReadyException while the model loads or after it failed
+     * @throws ai.audioldm2.pipeline.InvalidGenerationRequestException when the pipeline cannot run the request
      * @throws QueueFullException     when no worker is free and the queue is full
      */
     public Job<Generated> submit(GenerationRequest request, String clientJobId, Context parent) {
@@ -70,6 +71,7 @@ public class GenerationService {
         if (state.status() != ModelState.Status.READY) {
             throw new ModelNotReadyException(state);
         }
+        state.pipeline().validate(request); // refuse now what would fail after waiting in the queue
         Job<Generated> job = queue.submit(cancelled -> generate(state.pipeline(), request, clientJobId, parent, cancelled));
         job.result().whenComplete((done, failure) -> {
             if (isCancellation(failure)) {

@@ -70,6 +70,17 @@ class ErrorResponsesTest {
     }
 
     @Test
+    void whatOnlyThePipelineRefusesIsA422NamingTheField() {
+        // Valid JSON, but a lone UTF-16 surrogate cannot be tokenized: the pipeline's own check rejects it.
+        given().contentType(ContentType.JSON).body("{\"prompt\": \"a \\ud800 b\"}")
+                .when().post("/predict")
+                .then().statusCode(422)
+                .body("detail[0].loc", equalTo(List.of("body", "prompt")))
+                .body("detail[0].type", equalTo("value_error"))
+                .body("detail[0].msg", org.hamcrest.Matchers.containsString("unpaired UTF-16 surrogate"));
+    }
+
+    @Test
     void anInvalidClientJobIdNamesThePattern() {
         given().contentType(ContentType.JSON).queryParam("client_job_id", "has space")
                 .body("{\"prompt\": \"p\"}")

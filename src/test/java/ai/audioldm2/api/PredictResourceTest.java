@@ -1,5 +1,6 @@
 package ai.audioldm2.api;
 
+import ai.audioldm2.cli.GenerateCommand;
 import ai.audioldm2.jobs.Eventually;
 import ai.audioldm2.jobs.GenerationService;
 import io.quarkus.test.junit.QuarkusTest;
@@ -8,7 +9,11 @@ import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Base64;
 
 import static io.restassured.RestAssured.given;
@@ -61,6 +66,20 @@ class PredictResourceTest {
         assertEquals(16, wav.format().getSampleSizeInBits());
         assertEquals(SAMPLE_RATE, wav.frames());
         assertEquals(2 * SAMPLE_RATE, wav.pcm().length);
+    }
+
+    @Test
+    void theAudioIsTheOneTheCommandLineWritesForTheSameRequest(@TempDir Path dir) throws IOException {
+        byte[] served = Base64.getDecoder().decode(predict(
+                "{\"prompt\": \"a hammer hitting wood\", \"duration\": 0.5, \"num_inference_steps\": 3, \"seed\": 2024}")
+                .then().statusCode(200).extract().<String>path("audio_b64"));
+
+        Path out = dir.resolve("cli.wav");
+        int exit = GenerateCommand.run("--model-dir", "models-onnx/tiny-random", "--prompt", "a hammer hitting wood",
+                "--duration", "0.5", "--steps", "3", "--seed", "2024", "--out", out.toString());
+        assertEquals(0, exit);
+        // Same bundle, same request, same WAV writer, CPU on both sides: byte-identical, no tolerance needed.
+        assertArrayEquals(Files.readAllBytes(out), served);
     }
 
     @Test

@@ -39,8 +39,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WorkQueueTest {
 
     private static final String SHORT = "{\"prompt\": \"a dog barks\", \"duration\": 0.5}";
-    /** The test profile's step limit; long enough to be caught running, and diffusers' DDIM allows it. */
-    private static final int MANY_STEPS = 1000;
+    /** The API's step limit: long enough to be caught running. */
+    private static final int MANY_STEPS = 500;
 
     @Inject
     GenerationService generation;
