@@ -4,6 +4,7 @@ import ai.audioldm2.config.ServiceConfig;
 import ai.audioldm2.jobs.GenerationService;
 import ai.audioldm2.jobs.ModelState;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.smallrye.common.annotation.NonBlocking;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -17,7 +18,8 @@ import java.util.Locale;
 /**
  * GET /health, in the fleet's shape: 200 {"status":"ok",...,"model":<source id>} once the model is loaded,
  * 503 "loading" while it loads, 503 "error" with the reason when loading (or the device memory check) failed.
- * Non-blocking: it only reads the loader's state, so it answers while the model loads.
+ * Runs on the event loop ({@code @NonBlocking}): it only reads the loader's state, so it answers while the model
+ * loads and while every worker thread is busy.
  */
 @Path("/health")
 public class HealthResource {
@@ -36,6 +38,7 @@ public class HealthResource {
     }
 
     @GET
+    @NonBlocking
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Service health in the fleet's format")
     public Response health() {

@@ -142,6 +142,15 @@ class ErrorResponsesTest {
     }
 
     @Test
+    void aRealFaultIs500WithTheTraceIdAndNoInternals() {
+        String traceId = "5bf92f3577b34da6a3ce929d0e0e4737";
+        given().header("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01")
+                .when().get("/test-only/fault")
+                .then().statusCode(500).contentType(ContentType.JSON)
+                .body("detail", equalTo("internal error (trace id " + traceId + ")"));
+    }
+
+    @Test
     void aMissingBodyIsAValidationError() throws IOException, InterruptedException {
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(predictUrl.toString()))
                         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.noBody()).build(),
