@@ -13,7 +13,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
-import java.util.Locale;
 
 /**
  * GET /health, in the fleet's shape: 200 {"status":"ok",...,"model":<source id>} once the model is loaded,
@@ -52,9 +51,5 @@ public class HealthResource {
 
     private static Response unavailable(Health health) {
         return Response.status(503).type(MediaType.APPLICATION_JSON_TYPE).entity(health).build();
-    }
-
-    static String describe(ModelState state) {
-        return state.status().name().toLowerCase(Locale.ROOT);
     }
 }

@@ -13,6 +13,8 @@ import org.eclipse.microprofile.health.Liveness;
 import org.eclipse.microprofile.health.Readiness;
 import org.eclipse.microprofile.health.Startup;
 
+import java.util.Locale;
+
 /**
  * The MicroProfile probes at /q/health/{started,live,ready}:
  * <ul>
@@ -56,7 +58,7 @@ public class ModelHealthChecks {
     private HealthCheckResponseBuilder withModel(HealthCheckResponseBuilder builder) {
         ModelState state = generation.modelState();
         GenerationQueue queue = generation.queue();
-        builder.withData("model", HealthResource.describe(state))
+        builder.withData("model", state.status().name().toLowerCase(Locale.ROOT))
                 .withData("queued", queue.queued())
                 .withData("running", queue.running())
                 .withData("workers_alive", queue.workersAlive());
