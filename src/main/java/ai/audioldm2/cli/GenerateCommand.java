@@ -43,14 +43,6 @@ public final class GenerateCommand implements Callable<Integer> {
     static final int EXIT_USAGE = 2;
     static final int EXIT_BUNDLE = 3;
 
-    /**
-     * ONNX Runtime 1.29's native library crashes the JVM (SIGSEGV, no Java exception) while loading when the
-     * process command line (/proc/self/cmdline) exceeds 3980 bytes on Linux x64: measured with a bare
-     * OrtEnvironment.getEnvironment(), 3980 bytes run and 3981 crash. A long --prompt would hit it, so the command
-     * refuses such command lines before loading anything and points at --prompt-file.
-     */
-    static final int MAX_COMMAND_LINE_BYTES = 3900;
-
     private static final Map<String, WavWriter.SampleFormat> SAMPLE_FORMATS = new LinkedHashMap<>();
 
     static {
@@ -64,13 +56,13 @@ public final class GenerateCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     PromptSource promptSource;
 
-    /** The prompt on the command line, or in a file for long prompts (see {@link #MAX_COMMAND_LINE_BYTES}). */
+    /** The prompt on the command line, or in a file. */
     static final class PromptSource {
         @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "What the audio should contain.")
         String text;
 
         @Option(names = "--prompt-file", required = true, paramLabel = "FILE",
-                description = "Read the prompt from a UTF-8 file (for prompts too long for a command line).")
+                description = "Read the prompt from a UTF-8 file.")
         Path file;
 
         String read() throws IOException {
@@ -158,12 +150,6 @@ public final class GenerateCommand implements Callable<Integer> {
                     + String.join(", ", SAMPLE_FORMATS.keySet()) + ")");
             return EXIT_USAGE;
         }
-        long commandLine = commandLineBytes();
-        if (commandLine > MAX_COMMAND_LINE_BYTES) {
-            stderr.println("error: the command line has " + commandLine + " bytes; ONNX Runtime crashes above about "
-                    + MAX_COMMAND_LINE_BYTES + ", so pass long prompts with --prompt-file");
-            return EXIT_USAGE;
-        }
         String prompt;
         try {
             prompt = promptSource.read();
@@ -198,15 +184,6 @@ public final class GenerateCommand implements Callable<Integer> {
         } catch (IOException e) {
             stderr.println("error: cannot write " + out + ": " + oneLine(e));
             return EXIT_FAILURE;
-        }
-    }
-
-    /** Length of this process's command line where Linux exposes it, else 0. */
-    private static long commandLineBytes() {
-        try {
-            return Files.readAllBytes(Path.of("/proc/self/cmdline")).length;
-        } catch (IOException | RuntimeException e) {
-            return 0;
         }
     }
 

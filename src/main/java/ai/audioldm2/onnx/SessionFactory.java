@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.logging.Logger;
 
 /**
@@ -68,7 +70,7 @@ public final class SessionFactory {
     public static SessionFactory create(RuntimeOptions options) {
         OptLevel level = optLevel(options.optimizationLevel());
         ExecutionProvider requested = ExecutionProvider.parse(options.executionProvider());
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = NativeRuntime.ENVIRONMENT;
         if (requested == ExecutionProvider.CPU) {
             return new SessionFactory(env, options, level, requested, List.of());
         }
@@ -79,7 +81,7 @@ public final class SessionFactory {
             pluginDevices = plugin.devices();
             problem = plugin.problem();
         } else {
-            problem = OrtEnvironment.getAvailableProviders().contains(requested.ortProvider()) ? null
+            problem = providers().contains(requested.ortProvider()) ? null
                     : "execution provider '" + requested + "' (" + requested.ortName() + ") is not in this ONNX Runtime "
                     + env.getVersion() + "; it has " + availableProviders()
                     + (requested == ExecutionProvider.ROCM ? " (ROCm was removed in ONNX Runtime 1.23; use migraphx)"
@@ -185,8 +187,7 @@ public final class SessionFactory {
         String available = "ONNX Runtime " + env.getVersion() + " has " + availableProviders();
         Path library = options.providerLibrary();
         if (library == null) {
-            boolean compiledIn = OrtEnvironment.getAvailableProviders()
-                    .contains(ExecutionProvider.MIGRAPHX.ortProvider());
+            boolean compiledIn = providers().contains(ExecutionProvider.MIGRAPHX.ortProvider());
             return new PluginDevices(List.of(), "execution provider 'migraphx' needs a provider library: ORT Java "
                     + env.getVersion() + " has no addMIGraphX, so MIGraphX is registered as a plugin EP from "
                     + "libonnxruntime_providers_migraphx.so (ONNX Runtime >= 1.23 built with --use_migraphx)"
@@ -217,7 +218,38 @@ public final class SessionFactory {
 
     /** ONNX Runtime's names of the providers compiled into the loaded native library. */
     public static List<String> availableProviders() {
-        return OrtEnvironment.getAvailableProviders().stream().map(OrtProvider::getName).toList();
+        return providers().stream().map(OrtProvider::getName).toList();
+    }
+
+    private static Set<OrtProvider> providers() {
+        NativeRuntime.ENVIRONMENT.getVersion();     // loads the native library the safe way first
+        return OrtEnvironment.getAvailableProviders();
+    }
+
+    /**
+     * The process-wide environment, created on a thread with a large stack. ONNX Runtime 1.29's native library
+     * recurses once per byte of the process command line while it initialises (seen in gdb: a three-frame cycle in
+     * libonnxruntime.so reading /proc/self/cmdline); on a default 1 MB Java stack a command line over 3980 bytes
+     * (a long --prompt, a long -cp) overflows it and the JVM dies with SIGSEGV. 64 MB covers any argument Linux
+     * accepts (128 KB each). The stack is only reserved, and the thread ends after initialisation.
+     */
+    private static final class NativeRuntime {
+        private static final long INIT_STACK_BYTES = 64L << 20;
+        static final OrtEnvironment ENVIRONMENT = initialise();
+
+        private static OrtEnvironment initialise() {
+            // a method reference to another class: a lambda here would wait on this class's own initialisation
+            FutureTask<OrtEnvironment> task = new FutureTask<>(OrtEnvironment::getEnvironment);
+            new Thread(null, task, "onnxruntime-init", INIT_STACK_BYTES).start();
+            try {
+                return task.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while loading ONNX Runtime", e);
+            } catch (ExecutionException e) {
+                throw new ExecutionProviderException("cannot load ONNX Runtime: " + e.getCause(), e.getCause());
+            }
+        }
     }
 
     private static OptLevel optLevel(String name) {
