@@ -121,10 +121,10 @@ public class PredictResource {
                         Duration.ofNanos(System.nanoTime() - received)));
     }
 
-    /** True when the client ranks audio/wav above JSON (wildcards count as JSON, the default). */
+    /** True when the client ranks audio/wav (or audio/*) above JSON; *&#47;* means JSON, the default. */
     static boolean prefersWav(List<MediaType> acceptable) {
         for (MediaType type : acceptable) {
-            if (!type.isWildcardType() && !type.isWildcardSubtype() && type.isCompatible(MediaType.valueOf(WAV))) {
+            if (!type.isWildcardType() && type.isCompatible(MediaType.valueOf(WAV))) {
                 return true;
             }
             if (type.isCompatible(MediaType.APPLICATION_JSON_TYPE)) {

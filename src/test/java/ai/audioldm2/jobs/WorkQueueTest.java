@@ -117,6 +117,8 @@ class WorkQueueTest {
                 .header("Retry-After", "7")
                 .body("detail", startsWith("the generation queue is full"));
         assertTrue(!waiting.isDone(), "the queued request is still waiting, not refused");
+        // Busy workers do not hold up the event loop: health still answers.
+        given().when().get("/health").then().statusCode(200);
 
         release.countDown();
         HttpResponse<String> served = waiting.get(60, TimeUnit.SECONDS);
