@@ -33,16 +33,31 @@ public class ModelLoader {
     @Inject
     PipelineFactory pipelineFactory;
 
+    /** How long a shutdown waits for a load in progress; systemd's TimeoutStopSec leaves room for it. */
+    private static final long LOAD_WAIT_ON_SHUTDOWN_MILLIS = 30_000;
+
     private volatile ModelState state = ModelState.loading();
+    private volatile Thread loader;
 
     void onStart(@Observes StartupEvent started) {
-        Thread loader = new Thread(this::load, "model-loader");
+        loader = new Thread(this::load, "model-loader");
         loader.setDaemon(true);
         loader.start();
     }
 
-    /** Closes the pipeline; called once no worker uses it any more. */
+    /**
+     * Closes the pipeline; called once no worker uses it any more. A load still in progress is waited for first:
+     * letting the JVM exit while ONNX Runtime creates a session crashed it in native code (SIGBUS, measured).
+     */
     void close() {
+        Thread loading = loader;
+        if (loading != null) {
+            try {
+                loading.join(LOAD_WAIT_ON_SHUTDOWN_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         ModelState last = state;
         state = ModelState.failed("the service is shutting down");
         if (last.pipeline() != null) {
