@@ -2,8 +2,10 @@ package ai.audioldm2.api;
 
 import ai.audioldm2.config.ServiceConfig;
 import ai.audioldm2.jobs.GenerationService;
+import ai.audioldm2.jobs.JobCancelledException;
 import ai.audioldm2.jobs.ModelNotReadyException;
 import ai.audioldm2.jobs.QueueFullException;
+import ai.audioldm2.pipeline.GenerationCancelledException;
 import ai.audioldm2.pipeline.InvalidGenerationRequestException;
 import ai.audioldm2.telemetry.ServiceMetrics;
 import ai.audioldm2.telemetry.ServiceMetrics.FailureKind;
@@ -66,8 +68,7 @@ public class ErrorMappers {
     }
 
     /** Reached only when the job stopped while its client still waits: the service is shutting down. */
-    @ServerExceptionMapper({ai.audioldm2.jobs.JobCancelledException.class,
-            ai.audioldm2.pipeline.GenerationCancelledException.class})
+    @ServerExceptionMapper({JobCancelledException.class, GenerationCancelledException.class})
     public Response cancelled(RuntimeException e) {
         return retryLater("the generation was cancelled: " + e.getMessage());
     }
