@@ -1,0 +1,268 @@
+package ai.audioldm2.api;
+
+import ai.audioldm2.config.ServiceConfig;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Reads a /predict body the way FastAPI + pydantic would: malformed JSON is a 400, and every schema problem is
+ * collected into one 422 with pydantic's locations, messages and types, instead of stopping at the first.
+ * Numbers must be JSON numbers (no "10" strings); an integer field accepts 10.0 but not 10.5, as pydantic does.
+ */
+public final class PredictRequestParser {
+
+    static final String CLIENT_JOB_ID_PATTERN = "^[A-Za-z0-9._:-]{1,256}$";
+    private static final Pattern CLIENT_JOB_ID = Pattern.compile(CLIENT_JOB_ID_PATTERN);
+    private static final Set<String> FIELDS = Set.of("prompt", "negative_prompt", "duration", "guidance_scale",
+            "num_inference_steps", "seed", "scheduler", "audio_input_b64", "client_job_id");
+
+    private final ObjectReader reader;
+    private final ServiceConfig.Limits limits;
+    private final ServiceConfig.Defaults defaults;
+
+    public PredictRequestParser(ObjectMapper mapper, ServiceConfig.Limits limits, ServiceConfig.Defaults defaults) {
+        this.reader = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        this.limits = limits;
+        this.defaults = defaults;
+    }
+
+    /**
+     * @param body            the raw request body
+     * @param clientJobIdQuery the {@code client_job_id} query parameter, or null
+     * @param schedulers      the loaded pipeline's schedulers, or null when no model is loaded yet
+     * @throws MalformedRequestException  for a body that is not JSON, or base64 that does not decode
+     * @throws RequestValidationException for everything the schema forbids
+     */
+    public PredictRequest parse(byte[] body, String clientJobIdQuery, List<String> schedulers) {
+        if (body == null || body.length == 0) {
+            throw new RequestValidationException(List.of(new ValidationError(List.of("body"), "Field required", "missing")));
+        }
+        JsonNode root = readJson(body);
+        if (!root.isObject()) {
+            throw new RequestValidationException(List.of(new ValidationError(List.of("body"),
+                    "Input should be a valid dictionary or object to extract fields from", "model_attributes_type")));
+        }
+        Fields fields = new Fields(root);
+        for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!FIELDS.contains(name)) {
+                fields.errors.add(ValidationError.body(name, "Extra inputs are not permitted", "extra_forbidden"));
+            }
+        }
+        String prompt = fields.prompt();
+        String negativePrompt = fields.has("negative_prompt")
+                ? fields.optionalText("negative_prompt", limits.maxPromptChars())
+                : defaults.negativePrompt().orElse(null);
+        double duration = fields.number("duration", defaults.duration(), limits.minDuration(), limits.maxDuration());
+        double guidanceScale = fields.number("guidance_scale", defaults.guidanceScale(),
+                limits.minGuidanceScale(), limits.maxGuidanceScale());
+        int steps = (int) fields.integer("num_inference_steps", defaults.numInferenceSteps(),
+                limits.minSteps(), limits.maxSteps());
+        Long seed = fields.seed();
+        String scheduler = fields.scheduler(schedulers);
+        String audioInput = fields.audioInput();
+        String clientJobId = fields.clientJobId(clientJobIdQuery);
+        if (!fields.errors.isEmpty()) {
+            throw new RequestValidationException(fields.errors);
+        }
+        return new PredictRequest(prompt, negativePrompt, duration, guidanceScale, steps, seed, scheduler,
+                audioInput, clientJobId);
+    }
+
+    private JsonNode readJson(byte[] body) {
+        try {
+            return reader.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new MalformedRequestException("malformed JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new MalformedRequestException("unreadable request body: " + e.getMessage());
+        }
+    }
+
+    /** The fields of one body and the problems found so far. */
+    private final class Fields {
+        final JsonNode root;
+        final List<ValidationError> errors = new ArrayList<>();
+
+        Fields(JsonNode root) {
+            this.root = root;
+        }
+
+        boolean has(String name) {
+            return root.has(name);
+        }
+
+        String prompt() {
+            JsonNode node = root.get("prompt");
+            if (node == null) {
+                errors.add(ValidationError.body("prompt", "Field required", "missing"));
+                return null;
+            }
+            String text = text("prompt", node, limits.maxPromptChars());
+            if (text != null && text.isBlank()) {
+                errors.add(ValidationError.body("prompt", text.isEmpty()
+                        ? "String should have at least 1 character" : "Value error, prompt must not be blank",
+                        text.isEmpty() ? "string_too_short" : "value_error"));
+                return null;
+            }
+            return text;
+        }
+
+        String optionalText(String name, int maxChars) {
+            JsonNode node = root.get(name);
+            return node == null || node.isNull() ? null : text(name, node, maxChars);
+        }
+
+        private String text(String name, JsonNode node, int maxChars) {
+            if (!node.isTextual()) {
+                errors.add(ValidationError.body(name, "Input should be a valid string", "string_type"));
+                return null;
+            }
+            String text = node.textValue();
+            if (text.codePointCount(0, text.length()) > maxChars) {
+                errors.add(ValidationError.body(name, "String should have at most " + maxChars + " characters",
+                        "string_too_long"));
+                return null;
+            }
+            return text;
+        }
+
+        double number(String name, double fallback, double min, double max) {
+            JsonNode node = root.get(name);
+            if (node == null) {
+                return fallback;
+            }
+            if (!node.isNumber()) {
+                errors.add(ValidationError.body(name, "Input should be a valid number", "float_type"));
+                return fallback;
+            }
+            double value = node.doubleValue();
+            checkRange(name, value, min, max);
+            return value;
+        }
+
+        long integer(String name, long fallback, long min, long max) {
+            JsonNode node = root.get(name);
+            if (node == null) {
+                return fallback;
+            }
+            return integral(name, node, min, max).orElse(fallback);
+        }
+
+        Long seed() {
+            JsonNode node = root.get("seed");
+            if (node == null || node.isNull()) {
+                return null;
+            }
+            return integral("seed", node, 0, Long.MAX_VALUE).orElse(null);
+        }
+
+        private void checkRange(String name, double value, double min, double max) {
+            if (value < min) {
+                errors.add(ValidationError.body(name, "Input should be greater than or equal to " + formatLimit(min),
+                        "greater_than_equal"));
+            } else if (value > max) {
+                errors.add(ValidationError.body(name, "Input should be less than or equal to " + formatLimit(max),
+                        "less_than_equal"));
+            }
+        }
+
+        /**
+         * A JSON integer, or a number with no fractional part, within [min, max]; empty (with the error recorded)
+         * otherwise. Compared as BigInteger so that values beyond a long are range errors, not overflows.
+         */
+        private Optional<Long> integral(String name, JsonNode node, long min, long max) {
+            BigInteger value;
+            if (node.isIntegralNumber()) {
+                value = node.bigIntegerValue();
+            } else if (node.isNumber() && node.decimalValue().stripTrailingZeros().scale() <= 0) {
+                value = node.decimalValue().toBigIntegerExact();
+            } else if (node.isNumber()) {
+                errors.add(ValidationError.body(name,
+                        "Input should be a valid integer, got a number with a fractional part", "int_from_float"));
+                return Optional.empty();
+            } else {
+                errors.add(ValidationError.body(name, "Input should be a valid integer", "int_type"));
+                return Optional.empty();
+            }
+            if (value.compareTo(BigInteger.valueOf(min)) < 0) {
+                errors.add(ValidationError.body(name, "Input should be greater than or equal to " + min,
+                        "greater_than_equal"));
+                return Optional.empty();
+            }
+            if (value.compareTo(BigInteger.valueOf(max)) > 0) {
+                errors.add(ValidationError.body(name, "Input should be less than or equal to " + max,
+                        "less_than_equal"));
+                return Optional.empty();
+            }
+            return Optional.of(value.longValueExact());
+        }
+
+        String scheduler(List<String> available) {
+            JsonNode node = root.get("scheduler");
+            if (node == null) {
+                return defaults.scheduler();
+            }
+            String name = text("scheduler", node, Integer.MAX_VALUE);
+            if (name != null && available != null && !available.contains(name)) {
+                errors.add(ValidationError.body("scheduler", "Input should be "
+                        + available.stream().map(s -> "'" + s + "'").collect(Collectors.joining(", ")),
+                        "literal_error"));
+            }
+            return name;
+        }
+
+        /** Audio-to-audio arrives with its own issue; until then valid base64 is refused as unsupported. */
+        String audioInput() {
+            String encoded = optionalText("audio_input_b64", Integer.MAX_VALUE);
+            if (encoded == null) {
+                return null;
+            }
+            try {
+                Base64.getDecoder().decode(encoded);
+            } catch (IllegalArgumentException e) {
+                throw new MalformedRequestException("audio_input_b64 is not valid base64: " + e.getMessage());
+            }
+            errors.add(ValidationError.body("audio_input_b64",
+                    "Value error, audio-to-audio is not available in this version", "value_error"));
+            return encoded;
+        }
+
+        String clientJobId(String fromQuery) {
+            JsonNode node = root.get("client_job_id");
+            if (node != null && !node.isNull()) {
+                return validClientJobId(List.of("body", "client_job_id"), text("client_job_id", node, Integer.MAX_VALUE));
+            }
+            return fromQuery == null ? null : validClientJobId(List.of("query", "client_job_id"), fromQuery);
+        }
+
+        private String validClientJobId(List<Object> loc, String id) {
+            if (id != null && !CLIENT_JOB_ID.matcher(id).matches()) {
+                errors.add(new ValidationError(loc, "String should match pattern '" + CLIENT_JOB_ID_PATTERN + "'",
+                        "string_pattern_mismatch"));
+                return null;
+            }
+            return id;
+        }
+    }
+
+    private static String formatLimit(double limit) {
+        return limit == Math.rint(limit) && Math.abs(limit) < 1e15
+                ? String.format(Locale.ROOT, "%.1f", limit) : Double.toString(limit);
+    }
+}

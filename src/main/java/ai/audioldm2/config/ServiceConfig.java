@@ -1,0 +1,138 @@
+package ai.audioldm2.config;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything an operator can set, under the {@code audioldm2.} prefix. Quarkus maps environment variables onto
+ * these names: {@code AUDIOLDM2_MODEL_DIR} sets {@code audioldm2.model-dir},
+ * {@code AUDIOLDM2_QUEUE_CAPACITY} sets {@code audioldm2.queue.capacity}, and so on.
+ */
+@ConfigMapping(prefix = "audioldm2")
+public interface ServiceConfig {
+
+    /** The bundle to serve; when absent the committed random tiny test bundle is used (with a loud warning). */
+    Optional<Path> modelDir();
+
+    /** Reported by /health as the service version. */
+    @WithDefault("0.1.0")
+    String version();
+
+    Runtime runtime();
+
+    Queue queue();
+
+    Limits limits();
+
+    Defaults defaults();
+
+    DeviceMemory deviceMemory();
+
+    /** How the ONNX sessions run; mirrors {@link ai.audioldm2.pipeline.RuntimeOptions}. */
+    interface Runtime {
+        /** cpu, cuda, migraphx or rocm. */
+        @WithDefault("cpu")
+        String provider();
+
+        /** Fall back to CPU when the configured provider is unavailable, instead of failing to load. */
+        @WithDefault("false")
+        boolean cpuFallback();
+
+        @WithDefault("0")
+        int deviceId();
+
+        /** 0 lets ONNX Runtime choose. */
+        @WithDefault("0")
+        int intraOpThreads();
+
+        @WithDefault("0")
+        int interOpThreads();
+
+        /** disable, basic, extended or all. */
+        @WithDefault("all")
+        String optimization();
+
+        Optional<Path> optimizedModelDir();
+
+        /** Plugin execution-provider library (the MIGraphX route), if any. */
+        Optional<Path> providerLibrary();
+    }
+
+    interface Queue {
+        /** Generations that run at the same time. */
+        @WithDefault("1")
+        int concurrency();
+
+        /** Requests that may wait for a worker; one more is refused with 503. */
+        @WithDefault("8")
+        int capacity();
+
+        /** The Retry-After hint sent with 503 answers. */
+        @WithDefault("30")
+        int retryAfterSeconds();
+    }
+
+    interface Limits {
+        /** Request bodies above this size are refused with 413 (also applied to the HTTP server). */
+        @WithDefault("16M")
+        MemorySize maxBodySize();
+
+        @WithDefault("2000")
+        int maxPromptChars();
+
+        @WithDefault("1.0")
+        double minDuration();
+
+        @WithDefault("30.0")
+        double maxDuration();
+
+        @WithDefault("10")
+        int minSteps();
+
+        @WithDefault("500")
+        int maxSteps();
+
+        @WithDefault("1.0")
+        double minGuidanceScale();
+
+        @WithDefault("20.0")
+        double maxGuidanceScale();
+    }
+
+    /** Values used when a request leaves a field out. */
+    interface Defaults {
+        /** Unset means no negative prompt. */
+        Optional<String> negativePrompt();
+
+        @WithDefault("10.0")
+        double duration();
+
+        @WithDefault("200")
+        int numInferenceSteps();
+
+        @WithDefault("3.5")
+        double guidanceScale();
+
+        @WithDefault("ddim")
+        String scheduler();
+    }
+
+    /** The start-up check of free GPU memory, done when the provider is not cpu. */
+    interface DeviceMemory {
+        @WithDefault("6.0")
+        double requiredGb();
+
+        /** Root of sysfs, where AMD GPUs report VRAM (class/drm/card*&#47;device/mem_info_vram_*). */
+        @WithDefault("/sys")
+        Path sysfsRoot();
+
+        /** The nvidia-smi command line that prints "total, used" in MiB, one line per GPU. */
+        @WithDefault("nvidia-smi,--query-gpu=memory.total\\,memory.used,--format=csv\\,noheader\\,nounits")
+        List<String> nvidiaSmiCommand();
+    }
+}

@@ -1,0 +1,55 @@
+package ai.audioldm2.health;
+
+import ai.audioldm2.config.ServiceConfig;
+import ai.audioldm2.jobs.GenerationService;
+import ai.audioldm2.jobs.ModelState;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.smallrye.common.annotation.NonBlocking;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+
+/**
+ * GET /health, in the fleet's shape: 200 {"status":"ok",...,"model":<source id>} once the model is loaded,
+ * 503 "loading" while it loads, 503 "error" with the reason when loading (or the device memory check) failed.
+ * Runs on the event loop ({@code @NonBlocking}): it only reads the loader's state, so it answers while the model
+ * loads and while every worker thread is busy.
+ */
+@Path("/health")
+public class HealthResource {
+
+    static final String SERVICE = "audioldm2";
+
+    @Inject
+    GenerationService generation;
+
+    @Inject
+    ServiceConfig config;
+
+    /** The body; model and reason appear only when known. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Health(String status, String service, String version, String model, String reason) {
+    }
+
+    @GET
+    @NonBlocking
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Service health in the fleet's format")
+    public Response health() {
+        ModelState state = generation.modelState();
+        return switch (state.status()) {
+            case READY -> Response.ok(new Health("ok", SERVICE, config.version(), state.info().sourceId(), null)).build();
+            case LOADING -> unavailable(new Health("loading", SERVICE, config.version(), null, null));
+            case FAILED -> unavailable(new Health("error", SERVICE, config.version(), null, state.error()));
+        };
+    }
+
+    private static Response unavailable(Health health) {
+        return Response.status(503).type(MediaType.APPLICATION_JSON_TYPE).entity(health).build();
+    }
+}

@@ -1,0 +1,129 @@
+package ai.audioldm2.jobs;
+
+import ai.audioldm2.config.ServiceConfig;
+import ai.audioldm2.health.DeviceMemoryCheck;
+import ai.audioldm2.health.DeviceMemoryException;
+import ai.audioldm2.health.DeviceMemoryProbe;
+import ai.audioldm2.pipeline.AudioLdm2Pipeline;
+import ai.audioldm2.pipeline.RuntimeOptions;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Loads the model on a background thread once the application has started, so the HTTP listener answers
+ * health checks (503 "loading") while a multi-gigabyte bundle is read and its sessions are built.
+ */
+@ApplicationScoped
+public class ModelLoader {
+
+    /** The committed random test bundle, relative to the working directory (the repository root). */
+    static final Path TINY_TEST_BUNDLE = Path.of("models-onnx", "tiny-random");
+
+    private static final Logger LOG = Logger.getLogger(ModelLoader.class);
+
+    @Inject
+    ServiceConfig config;
+
+    @Inject
+    PipelineFactory pipelineFactory;
+
+    /** How long a shutdown waits for a load in progress; systemd's TimeoutStopSec leaves room for it. */
+    private static final long LOAD_WAIT_ON_SHUTDOWN_MILLIS = 30_000;
+
+    private volatile ModelState state = ModelState.loading();
+    private volatile Thread loader;
+
+    void onStart(@Observes StartupEvent started) {
+        loader = new Thread(this::load, "model-loader");
+        loader.setDaemon(true);
+        loader.start();
+    }
+
+    /**
+     * Closes the pipeline; called once no worker uses it any more. A load still in progress is waited for first:
+     * letting the JVM exit while ONNX Runtime creates a session crashed it in native code (SIGBUS, measured).
+     */
+    void close() {
+        Thread loading = loader;
+        if (loading != null) {
+            try {
+                loading.join(LOAD_WAIT_ON_SHUTDOWN_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        ModelState last = state;
+        state = ModelState.failed("the service is shutting down");
+        if (last.pipeline() != null) {
+            last.pipeline().close();
+        }
+    }
+
+    public ModelState state() {
+        return state;
+    }
+
+    private void load() {
+        Path bundle = bundleDir();
+        ServiceConfig.Runtime runtime = config.runtime();
+        try {
+            Optional<String> shortfall = deviceMemoryCheck().shortfall(runtime.provider(), runtime.deviceId());
+            if (shortfall.isPresent()) {
+                fail(shortfall.get());
+                return;
+            }
+        } catch (DeviceMemoryException unreadable) {
+            // Without numbers we cannot refuse; the provider itself fails to load if there is no usable GPU.
+            LOG.warnf("could not check free device memory (%s); loading anyway", unreadable.getMessage());
+        }
+        long start = System.nanoTime();
+        try {
+            AudioLdm2Pipeline pipeline = pipelineFactory.load(bundle, runtimeOptions());
+            state = ModelState.ready(pipeline);
+            LOG.infof("model %s loaded from %s in %.1f s on %s", pipeline.info().sourceId(), bundle,
+                    (System.nanoTime() - start) / 1e9, pipeline.info().executionProvider());
+        } catch (RuntimeException | LinkageError failure) {
+            LOG.error("loading the model from " + bundle + " failed", failure);
+            fail("loading the model from " + bundle + " failed: " + failure.getMessage());
+        }
+    }
+
+    private void fail(String reason) {
+        LOG.error(reason);
+        state = ModelState.failed(reason);
+    }
+
+    private Path bundleDir() {
+        Optional<Path> configured = config.modelDir();
+        if (configured.isPresent()) {
+            return configured.get();
+        }
+        LOG.warn("""
+
+                *****************************************************************************
+                * No model configured (AUDIOLDM2_MODEL_DIR). Serving the committed TINY RANDOM *
+                * TEST bundle models-onnx/tiny-random: its weights are random, it makes noise, *
+                * not audio. Export a real checkpoint and point AUDIOLDM2_MODEL_DIR at it.     *
+                *****************************************************************************""");
+        return TINY_TEST_BUNDLE;
+    }
+
+    private RuntimeOptions runtimeOptions() {
+        ServiceConfig.Runtime runtime = config.runtime();
+        return new RuntimeOptions(runtime.provider(), runtime.cpuFallback(), runtime.deviceId(),
+                runtime.intraOpThreads(), runtime.interOpThreads(), runtime.optimization(),
+                runtime.optimizedModelDir().orElse(null), runtime.providerLibrary().orElse(null));
+    }
+
+    private DeviceMemoryCheck deviceMemoryCheck() {
+        ServiceConfig.DeviceMemory memory = config.deviceMemory();
+        return new DeviceMemoryCheck(new DeviceMemoryProbe(memory.sysfsRoot(), memory.nvidiaSmiCommand()),
+                memory.requiredGb());
+    }
+}
