@@ -43,7 +43,7 @@ public final class Schedulers {
      *                                  below 1 or above what the configuration allows
      */
     public static Scheduler create(String name, SchedulerConfig config, int numSteps) {
-        return factory(name).create(config, numSteps);
+        return withinTrainingRange(factory(name).create(config, numSteps), config, numSteps);
     }
 
     /**
@@ -53,12 +53,27 @@ public final class Schedulers {
     public static Scheduler create(String name, SchedulerConfig config, int numSteps, double eta) {
         Factory factory = factory(name);
         if ("ddim".equals(name)) {
-            return new DdimScheduler(config, numSteps, eta);
+            return withinTrainingRange(new DdimScheduler(config, numSteps, eta), config, numSteps);
         }
         if (eta != 0.0) {
             throw new IllegalArgumentException("eta applies to the ddim scheduler only, not to " + name);
         }
-        return factory.create(config, numSteps);
+        return withinTrainingRange(factory.create(config, numSteps), config, numSteps);
+    }
+
+    /**
+     * Refuses step counts whose timesteps leave the model's training range: with leading spacing and
+     * steps_offset 1, 1000 steps ask for timestep 1000 of a 0..999 schedule (diffusers fails there with an IndexError).
+     */
+    private static Scheduler withinTrainingRange(Scheduler scheduler, SchedulerConfig config, int numSteps) {
+        int trainSteps = config.numTrainTimesteps();
+        for (long t : scheduler.timesteps()) {
+            if (t < 0 || t >= trainSteps) {
+                throw new IllegalArgumentException(numSteps + " steps give timestep " + t + ", outside the model's "
+                        + "training range 0.." + (trainSteps - 1) + "; use fewer steps");
+            }
+        }
+        return scheduler;
     }
 
     /**

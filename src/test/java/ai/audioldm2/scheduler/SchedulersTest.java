@@ -45,6 +45,20 @@ class SchedulersTest {
     }
 
     @Test
+    void refusesStepCountsThatLeaveTheTrainingRange() {
+        // leading spacing with steps_offset 1: 1000 steps would ask for timestep 1000 of 0..999
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Schedulers.create("ddim", AUDIOLDM2, 1000));
+        assertTrue(e.getMessage().contains("timestep 1000"), e.getMessage());
+        assertEquals(999, Schedulers.create("ddim", AUDIOLDM2, 999).timesteps().length);
+        for (String name : Schedulers.names()) {
+            for (long t : Schedulers.create(name, AUDIOLDM2, 500).timesteps()) {
+                assertTrue(t >= 0 && t < 1000, name + " timestep " + t);
+            }
+        }
+    }
+
+    @Test
     void stochasticStepsNeedANoiseSource() {
         float[] sample = new float[16];
         float[] output = new float[16];
