@@ -109,8 +109,8 @@ def run(argv) -> int:
             manifest = reference.check_bundle(out, src, force=args.force)
             reference.write_references(source.load_pipeline(folder), cases, out, manifest)
         else:
-            bundle.prepare_out_dir(out, src, args.force)
-            bundle.export_bundle(source.load_pipeline(folder), folder, out, src, name, args.precision)
+            kept_reference = bundle.prepare_out_dir(out, src, args.force)
+            bundle.export_bundle(source.load_pipeline(folder), folder, out, src, name, args.precision, kept_reference)
         bundle.log(f"done: {out}")
         return 0
     except ExportError as exc:
