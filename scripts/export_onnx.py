@@ -16,8 +16,15 @@ Sources (exactly one):
   --random-weights ID    the full-size architecture of cvssp/audioldm2, -large or -music with seeded random weights,
                          saved first to <out>-diffusers so PyTorch can load the same weights.
 
+--precision fp16 writes float16 graphs with float32 inputs and outputs (for GPUs); the VAE, T5 and any graph whose
+fp16 validation fails stay float32, listed with the reason under "fp32_kept" in manifest.json.
+
+Every graph is validated after export: onnxruntime (CPU) against its PyTorch module on random inputs at several
+shapes; an error over 1e-4 (fp16: 1e-2) of the output scale fails the export.
+
 --reference CASES.json runs diffusers' own AudioLDM2Pipeline (CPU, float32, torch.Generator('cpu').manual_seed(seed))
 for every case and writes <out>/reference/ (see docs/BUNDLE.md); <out> must hold the bundle of the same source.
+With num_waveforms_per_prompt > 1, diffusers ranks the waveforms with CLAP only when librosa is installed.
 
 The committed fixture models-onnx/tiny-random is reproduced by:
   python scripts/export_onnx.py --tiny-random --out models-onnx/tiny-random --force
@@ -109,8 +116,8 @@ def run(argv) -> int:
             manifest = reference.check_bundle(out, src, force=args.force)
             reference.write_references(source.load_pipeline(folder), cases, out, manifest)
         else:
-            bundle.prepare_out_dir(out, src, args.force)
-            bundle.export_bundle(source.load_pipeline(folder), folder, out, src, name, args.precision)
+            kept_reference = bundle.prepare_out_dir(out, src, args.force)
+            bundle.export_bundle(source.load_pipeline(folder), folder, out, src, name, args.precision, kept_reference)
         bundle.log(f"done: {out}")
         return 0
     except ExportError as exc:

@@ -30,11 +30,13 @@ def same_source(a: dict | None, b: dict) -> bool:
     return bool(a) and a.get("folder_sha256") == b.get("folder_sha256")
 
 
-def prepare_out_dir(out: Path, source: dict, force: bool) -> None:
+def prepare_out_dir(out: Path, source: dict, force: bool) -> dict | None:
     """Refuses to overwrite a folder holding something else than a bundle of the same model, unless forced.
-    A bundle of the same model is refreshed in place and keeps its reference outputs."""
+    A bundle of the same model is refreshed in place and keeps its reference outputs: their manifest block is
+    returned to be carried into the new manifest."""
     if out.exists() and not out.is_dir():
         raise ExportError(f"--out {out}: exists and is not a folder")
+    existing, keep = None, set()
     if out.exists() and any(out.iterdir()):
         existing = mf.read_manifest(out)
         if existing is None and not force:
@@ -48,9 +50,11 @@ def prepare_out_dir(out: Path, source: dict, force: bool) -> None:
                 continue
             shutil.rmtree(child) if child.is_dir() else child.unlink()
     out.mkdir(parents=True, exist_ok=True)
+    return existing.get("reference") if keep and (out / REFERENCE_DIR).is_dir() else None
 
 
-def export_bundle(pipe, folder: Path, out: Path, source: dict, name: str, precision: str = "fp32") -> dict:
+def export_bundle(pipe, folder: Path, out: Path, source: dict, name: str, precision: str = "fp32",
+                  kept_reference: dict | None = None) -> dict:
     """Exports every graph of `pipe` (loaded from `folder`) into `out`, validates, and writes the manifest."""
     dims = Dims.of(pipe)
     graphs = graph_defs(pipe, dims)
@@ -65,7 +69,7 @@ def export_bundle(pipe, folder: Path, out: Path, source: dict, name: str, precis
             if graph.name in FRAGILE:
                 manifest["fp32_kept"][graph.name] = FRAGILE[graph.name]
             else:
-                convert_to_fp16(path)
+                convert_to_fp16(path, graph.name)
         log(f"exported {graph.file} ({_size_mb(out, graph.file):.1f} MB, {time.time() - started:.1f} s)")
 
     for graph in graphs:
@@ -98,5 +102,7 @@ def export_bundle(pipe, folder: Path, out: Path, source: dict, name: str, precis
         f"{manifest['validation']['tokenizers']['clap']['strings_checked']} test strings")
 
     shutil.copyfile(folder / "scheduler" / "scheduler_config.json", out / "scheduler_config.json")  # verbatim
+    if kept_reference:
+        manifest["reference"] = kept_reference
     mf.write_manifest(out, manifest)
     return manifest

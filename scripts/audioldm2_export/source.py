@@ -57,11 +57,15 @@ def resolve_model(model: str, revision: str | None) -> tuple[Path, dict]:
 
 def _download(repo_id: str, revision: str | None) -> Path:
     try:
-        from huggingface_hub import snapshot_download
+        from huggingface_hub import HfApi, snapshot_download
 
-        # Only what the pipeline loads: safetensors weights, configs, tokenizer files.
-        return Path(snapshot_download(repo_id, revision=revision, allow_patterns=[
-            "model_index.json", "*/config.json", "*/*.safetensors", "*/*.json", "*/*.txt", "*/*.model"]))
+        # Only what the pipeline loads: configs, tokenizer files and one copy of the float32 weights
+        # (safetensors where the repo has them, else .bin; fp16 variants are skipped).
+        files = [s.rfilename for s in HfApi().model_info(repo_id, revision=revision).siblings or []]
+        weights = "*/*.safetensors" if any(f.endswith(".safetensors") for f in files) else "*/*.bin"
+        return Path(snapshot_download(repo_id, revision=revision, ignore_patterns=["*.fp16.*"],
+                                      allow_patterns=["model_index.json", "*/*.json", "*/*.txt", "*/*.model",
+                                                      weights]))
     except Exception as exc:  # network, auth, missing repo or revision: all reported as one line
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ExportError(f"could not download {repo_id}"
@@ -107,8 +111,8 @@ def load_pipeline(folder: Path):
         library.utils.logging.set_verbosity_error()
         library.utils.logging.disable_progress_bar()
     try:
-        language_model = GPT2LMHeadModel.from_pretrained(folder / "language_model", torch_dtype=torch.float32)
-        pipe = AudioLDM2Pipeline.from_pretrained(folder, language_model=language_model, torch_dtype=torch.float32)
+        language_model = GPT2LMHeadModel.from_pretrained(folder / "language_model", dtype=torch.float32)
+        pipe = AudioLDM2Pipeline.from_pretrained(folder, language_model=language_model, dtype=torch.float32)
     except Exception as exc:  # corrupt weights or configs: report the first line of the loader's message
         raise ExportError(f"could not load the AudioLDM2 pipeline from {folder}: "
                           f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}") from exc

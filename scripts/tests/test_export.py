@@ -183,9 +183,15 @@ def test_reexport_of_the_same_model_into_its_folder_keeps_references(tiny_bundle
     shutil.copytree(tiny_bundle, copy)
     (copy / "reference").mkdir(exist_ok=True)
     (copy / "reference" / "marker").write_text("x")
-    source = manifest_of(copy)["source"]
-    prepare_out_dir(copy, source, force=False)
+    manifest = manifest_of(copy)
+    manifest["reference"] = {"cases": ["marker"]}
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    other = {"folder_sha256": "f" * 64}
+    with pytest.raises(ExportError, match="different model"):
+        prepare_out_dir(copy, other, force=False)
+    assert prepare_out_dir(copy, manifest["source"], force=False) == {"cases": ["marker"]}
     assert (copy / "reference" / "marker").is_file() and not (copy / "unet.onnx").exists()
+    assert prepare_out_dir(copy, other, force=True) is None and not any(copy.iterdir())
 
 
 def test_large_graphs_go_to_one_external_data_file(tiny_pipe, tmp_path, monkeypatch):

@@ -48,3 +48,35 @@ def test_fp16_graphs_are_validated_against_torch_with_the_fp16_tolerance(fp16_bu
         expected = FP16_REL_TOLERANCE if graph["precision"] == "fp16" else 1e-4
         assert figures["rel_tolerance"] == expected
         assert figures["worst_relative_err"] <= expected
+
+
+def test_a_graph_failing_fp16_validation_is_exported_in_fp32_with_the_measured_reason(tiny_folder, tmp_path,
+                                                                                        monkeypatch):
+    from audioldm2_export import bundle
+
+    # A tolerance no float16 graph can meet stands in for an overflow: every converted graph must fall back.
+    # Two graphs keep the test short: one converted (projection), one always kept (vae_decoder).
+    monkeypatch.setattr(bundle, "FP16_REL_TOLERANCE", 1e-12)
+    all_graphs = bundle.graph_defs
+    monkeypatch.setattr(bundle, "graph_defs", lambda pipe, dims: [
+        g for g in all_graphs(pipe, dims) if g.name in ("projection", "vae_decoder")])
+    out = tmp_path / "fallback"
+    assert export_onnx.run(["--model", str(tiny_folder), "--out", str(out), "--precision", "fp16"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert set(manifest["fp32_kept"]) == set(manifest["graphs"]) == {"projection", "vae_decoder"}
+    for name, graph in manifest["graphs"].items():
+        assert graph["precision"] == "fp32"
+        if name not in FRAGILE:
+            assert manifest["fp32_kept"][name].startswith("measured: float16 failed validation")
+        assert manifest["validation"][name]["rel_tolerance"] == 1e-4
+        assert manifest["validation"][name]["worst_relative_err"] <= 1e-4
+
+
+def test_unet_timestep_embedding_stays_float32(fp16_bundle):
+    # float16 rounds the embedding's arguments (timestep x frequency, up to 999 rad) to 0.5 rad; see precision.py
+    model = onnx.load(str(fp16_bundle / "unet.onnx"))
+    time_proj = [n for n in model.graph.node if n.name.startswith("/unet/time_proj/")]
+    assert {n.op_type for n in time_proj} >= {"Sin", "Cos", "Mul"}
+    casts_to_fp16 = [n for n in time_proj if n.op_type == "Cast"
+                     and onnx.helper.get_attribute_value(n.attribute[0]) == onnx.TensorProto.FLOAT16]
+    assert len(casts_to_fp16) == 1  # only the subgraph's output is cast for the float16 time_embedding
