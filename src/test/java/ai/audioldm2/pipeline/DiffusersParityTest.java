@@ -62,7 +62,12 @@ class DiffusersParityTest {
     static Stream<JsonNode> cases() throws IOException {
         JsonNode cases = new ObjectMapper().readTree(REFERENCE.resolve("cases.json").toFile());
         List<JsonNode> list = new ArrayList<>();
-        cases.forEach(list::add);
+        // audio-to-audio cases (a "strength") have their own test, AudioToAudioParityTest
+        cases.forEach(c -> {
+            if (!c.has("strength")) {
+                list.add(c);
+            }
+        });
         assertTrue(list.size() > 0, "reference/cases.json lists no case");
         return list.stream();
     }
