@@ -124,6 +124,14 @@ def run_case(pipe, case: dict, base_scheduler_config) -> tuple[dict, dict]:
             noise = torch.randn(init_latents.shape, generator=generator, dtype=init_latents.dtype)  # draw 2
             latents = pipe.scheduler.add_noise(init_latents, noise, timesteps[:1])
         noised = latents.clone()
+        # replay the documented draw order on a fresh generator: the noises must be exactly what the pipeline consumed
+        replay = torch.Generator("cpu").manual_seed(case["seed"])
+        draws = {"posterior_noise": torch.randn(sampled.shape, generator=replay, dtype=sampled.dtype)}
+        assert torch.equal(sampled, posterior.mean + posterior.std * draws["posterior_noise"]), "draw 1 is not eps"
+        if len(timesteps) > 0:
+            draws["add_noise_noise"] = torch.randn(sampled.shape, generator=replay, dtype=sampled.dtype)
+            replayed = pipe.scheduler.add_noise(init_latents, draws["add_noise_noise"], timesteps[:1])
+            assert torch.equal(noised, replayed), "draw 2 is not the add_noise noise"
         extra_step_kwargs = pipe.prepare_extra_step_kwargs(generator, case["eta"])    # draws 3.. in step()
         for t in timesteps:  # AudioLDM2Pipeline.__call__'s loop
             model_input = torch.cat([latents] * 2) if cfg else latents
@@ -138,10 +146,11 @@ def run_case(pipe, case: dict, base_scheduler_config) -> tuple[dict, dict]:
         mel_out = pipe.vae.decode(1 / pipe.vae.config.scaling_factor * latents).sample
         waveform = pipe.mel_spectrogram_to_waveform(mel_out)[:, :samples]
 
-    arrays = {"mel_input": mel_in[None, None], "posterior_mean": posterior.mean.numpy(),
-              "posterior_logvar": posterior.logvar.numpy(), "posterior_latents": sampled.numpy(),
-              "initial_latents": noised.numpy(), "final_latents": latents.numpy(), "mel": mel_out.numpy(),
-              "waveform": waveform.numpy().astype(np.float32)}
+    arrays = {name: t.numpy() for name, t in draws.items()}
+    arrays |= {"mel_input": mel_in[None, None], "posterior_mean": posterior.mean.numpy(),
+               "posterior_logvar": posterior.logvar.numpy(), "posterior_latents": sampled.numpy(),
+               "initial_latents": noised.numpy(), "final_latents": latents.numpy(), "mel": mel_out.numpy(),
+               "waveform": waveform.numpy().astype(np.float32)}
     facts = {"do_classifier_free_guidance": cfg, "timesteps": [int(t) for t in timesteps],
              "begin_index": len(pipe.scheduler.timesteps) - len(timesteps), "effective_duration": duration,
              "input_wav": INPUT_WAV, "input_sample_rate": sr, "input_channels": int(clip.shape[0]),
@@ -152,11 +161,12 @@ def run_case(pipe, case: dict, base_scheduler_config) -> tuple[dict, dict]:
 
 
 def write_input_wav(case_dir: Path, case: dict) -> None:
-    """The case's input clip as a 32-bit float WAV, which both sides decode to the same samples."""
-    import soundfile as sf
+    """The case's input clip as a 32-bit float WAV, which both sides decode to the same samples (scipy's writer:
+    byte-identical on every run, unlike libsndfile's, whose PEAK chunk carries a timestamp)."""
+    import scipy.io.wavfile
 
     clip, sr = input_clip(case["input_audio"])
-    sf.write(case_dir / INPUT_WAV, clip.T, sr, format="WAV", subtype="FLOAT")
+    scipy.io.wavfile.write(case_dir / INPUT_WAV, sr, np.ascontiguousarray(clip.T))
 
 
 def write_cases(pipe, cases: list[dict], out: Path) -> None:
