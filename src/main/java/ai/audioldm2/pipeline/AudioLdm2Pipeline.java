@@ -190,9 +190,14 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
                 new long[] {rows, width});
     }
 
-    /** CLAP scores of 16 kHz-side waveforms against prompts (prompt p owns rows p*n .. p*n+n-1), for tests. */
+    /** The prompts' CLAP text embeddings as generation computes them (B, P). */
+    FloatTensor clapTextEmbeds(List<String> prompts) {
+        return clap.encode(tokenizers.clap(prompts));
+    }
+
+    /** CLAP scores of waveforms at the vocoder's rate against prompts (prompt p owns rows p*n .. p*n+n-1). */
     float[] clapScores(List<String> prompts, float[][] waveforms, int perPrompt) {
-        return ranker.scores(clap.encode(tokenizers.clap(prompts)), waveforms, perPrompt);
+        return ranker.scores(clapTextEmbeds(prompts), waveforms, perPrompt);
     }
 
     /** The CLAP ranker, or null when the bundle has no clap_audio graph. */
