@@ -3,9 +3,9 @@ package ai.audioldm2.pipeline;
 import ai.audioldm2.audio.DecodedAudio;
 import ai.audioldm2.onnx.ModelBundle;
 import ai.audioldm2.onnx.TinyBundle;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,20 +20,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Audio-to-audio beyond numerics (AudioToAudioParityTest has those): strength edges, validation, stages, ranking. */
+@ExtendWith(TinyPipeline.class)
 class AudioToAudioTest {
 
     private static AudioLdm2Pipeline pipeline;
 
     @BeforeAll
-    static void load() {
-        pipeline = AudioLdm2Pipeline.load(TinyBundle.DIR, RuntimeOptions.cpuDefaults());
-    }
-
-    @AfterAll
-    static void close() {
-        if (pipeline != null) {
-            pipeline.close();
-        }
+    static void load(AudioLdm2Pipeline shared) {
+        pipeline = shared;
     }
 
     private static DecodedAudio tone(int rate, int frames, int channels) {
