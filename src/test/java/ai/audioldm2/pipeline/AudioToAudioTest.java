@@ -68,6 +68,28 @@ class AudioToAudioTest {
     }
 
     @Test
+    void everySchedulerStartsAtItsBeginIndex() {
+        DecodedAudio audio = tone(16000, 8000, 1);
+        for (String scheduler : pipeline.info().schedulers()) {
+            GenerationRequest request = GenerationRequest.of("A dog barks.", null, 0.5, 6, 2.5, 11, scheduler)
+                    .withInputAudio(audio, 0.5);
+            AtomicInteger steps = new AtomicInteger();
+            GenerationResult result = pipeline.generate(request, new GenerationObserver() {
+                @Override
+                public void stepFinished(int step, int totalSteps) {
+                    steps.incrementAndGet();
+                }
+            });
+            // the last 3 of 6 steps; Heun has 2 * 6 - 1 timesteps (order 2), diffusers' img2img keeps
+            // timesteps[t_start * order:] = the last 11 - 6 = 5 of them
+            assertEquals(scheduler.equals("heun") ? 5 : 3, steps.get(), scheduler);
+            for (float v : result.waveforms()[0]) {
+                assertTrue(Float.isFinite(v), scheduler);
+            }
+        }
+    }
+
+    @Test
     void withoutStepsTheResultIsTheRoundTripAndAddsNoNoise() {
         DecodedAudio audio = tone(16000, 8000, 1);
         CapturingSink zero = new CapturingSink();
