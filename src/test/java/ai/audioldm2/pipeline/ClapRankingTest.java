@@ -110,6 +110,9 @@ class ClapRankingTest {
             assertEquals(expectedScores[(int) order[i]], result.scores()[i], SCORE_TOLERANCE);
         }
         assertTrue(result.stageNanos().containsKey(Stage.RANKING));
+        // diffusers' own score_waveforms (librosa resampler, one prompt so no cross-prompt mixing) chose this order
+        long[] diffusers = Npy.read(TinyBundle.DIR.resolve("reference/two_waveforms/ranking_indices.npy")).longs();
+        assertArrayEquals(diffusers, order);
     }
 
     /** Each prompt keeps its own candidates (diffusers #13602), best first. */
