@@ -4,8 +4,8 @@ import ai.audioldm2.onnx.TinyBundle;
 import ai.audioldm2.testing.Npy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -41,6 +41,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * </ul>
  * Measured errors are printed per case and stage.
  */
+@ExtendWith(TinyPipeline.class)
 class DiffusersParityTest {
 
     static final double TOLERANCE = 1e-4;
@@ -48,23 +49,26 @@ class DiffusersParityTest {
     private static AudioLdm2Pipeline pipeline;
 
     @BeforeAll
-    static void load() {
-        pipeline = AudioLdm2Pipeline.load(TinyBundle.DIR, RuntimeOptions.cpuDefaults());
-    }
-
-    @AfterAll
-    static void close() {
-        if (pipeline != null) {
-            pipeline.close();
-        }
+    static void load(AudioLdm2Pipeline shared) {
+        pipeline = shared;
     }
 
     static Stream<JsonNode> cases() throws IOException {
-        JsonNode cases = new ObjectMapper().readTree(REFERENCE.resolve("cases.json").toFile());
-        List<JsonNode> list = new ArrayList<>();
-        cases.forEach(list::add);
+        // audio-to-audio cases (a "strength") have their own test, AudioToAudioParityTest
+        List<JsonNode> list = referenceCases(false);
         assertTrue(list.size() > 0, "reference/cases.json lists no case");
         return list.stream();
+    }
+
+    /** The entries of reference/cases.json that are audio-to-audio cases, or those that are not. */
+    static List<JsonNode> referenceCases(boolean audioToAudio) throws IOException {
+        List<JsonNode> list = new ArrayList<>();
+        new ObjectMapper().readTree(REFERENCE.resolve("cases.json").toFile()).forEach(c -> {
+            if (c.has("strength") == audioToAudio) {
+                list.add(c);
+            }
+        });
+        return list;
     }
 
     @ParameterizedTest(name = "{0}")
@@ -104,24 +108,28 @@ class DiffusersParityTest {
             CapturingSink.Captured java = sink.captured.get(stage);
             compare(id, stage, Npy.read(dir.resolve(stage + ".npy")), java.floats(), java.shape(), report, failures);
         }
-        float[][] waveforms = result.waveforms();
-        float[] flat = new float[waveforms.length * waveforms[0].length];
-        for (int r = 0; r < waveforms.length; r++) {
-            System.arraycopy(waveforms[r], 0, flat, r * waveforms[0].length, waveforms[0].length);
-        }
-        // waveform_generated.npy is diffusers' output before CLAP ranking (cases with several waveforms);
-        // the pipeline does not rank yet, so it compares in generation order
+        // waveform_generated.npy is diffusers' output before its CLAP ranking (cases with several waveforms): the
+        // vocoder's output is compared in generation order, the ranking by ClapRankingTest (our resampler and
+        // per-prompt ranking deliberately differ from diffusers')
         Path generationOrder = dir.resolve("waveform_generated.npy");
-        Npy.Array expectedWaveform = Npy.read(Files.exists(generationOrder) ? generationOrder
-                : dir.resolve("waveform.npy"));
-        compare(id, "waveform", expectedWaveform, flat,
+        boolean ranked = Files.exists(generationOrder);
+        float[][] waveforms = ranked ? sink.generatedWaveforms : result.waveforms();
+        compare(id, "waveform", Npy.read(ranked ? generationOrder : dir.resolve("waveform.npy")), flatten(waveforms),
                 new long[] {waveforms.length, waveforms[0].length}, report, failures);
         System.out.println(report);
         assertTrue(failures.isEmpty(), String.join("; ", failures));
     }
 
-    private static void compare(String id, String stage, Npy.Array expected, float[] actual, long[] shape,
-                                StringBuilder report, List<String> failures) {
+    static float[] flatten(float[][] rows) {
+        float[] flat = new float[rows.length * rows[0].length];
+        for (int r = 0; r < rows.length; r++) {
+            System.arraycopy(rows[r], 0, flat, r * rows[0].length, rows[0].length);
+        }
+        return flat;
+    }
+
+    static void compare(String id, String stage, Npy.Array expected, float[] actual, long[] shape,
+                        StringBuilder report, List<String> failures) {
         assertShape(expected, shape, id + " " + stage);
         float[] e = expected.floats();
         double maxError = 0;
@@ -138,12 +146,12 @@ class DiffusersParityTest {
         }
     }
 
-    private static void assertShape(Npy.Array expected, long[] actual, String what) {
+    static void assertShape(Npy.Array expected, long[] actual, String what) {
         assertEquals(Arrays.toString(Arrays.stream(expected.shape()).asLongStream().toArray()), Arrays.toString(actual),
                 what + " shape");
     }
 
-    private static List<String> texts(JsonNode node) {
+    static List<String> texts(JsonNode node) {
         if (node == null || node.isNull()) {
             return null;
         }
