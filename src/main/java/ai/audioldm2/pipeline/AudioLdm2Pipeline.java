@@ -118,12 +118,7 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
     public GenerationResult generate(GenerationRequest request, GenerationObserver observer, IntermediatesSink sink) {
         GenerationPlan plan = plan(request);
         StageTimer stages = new StageTimer(observer);
-        EncodedPrompt prompt = stages.run(Stage.TEXT_ENCODING, () -> encodePrompt(plan, sink));
-        FloatTensor generated = stages.run(Stage.LANGUAGE_MODEL, () -> languageModel.generate(
-                prompt.projected().hiddenStates(), prompt.projected().attentionMask()));
-        Conditioning conditioning = new Conditioning(generated.repeatRows(plan.waveformsPerPrompt()),
-                prompt.t5Embeds().repeatRows(plan.waveformsPerPrompt()),
-                prompt.t5Mask().repeatRows(plan.waveformsPerPrompt()), plan.guided());
+        Conditioning conditioning = conditionOnText(plan, stages, sink);
         sink.t5(conditioning.t5Embeds().data(), conditioning.t5Embeds().shape(),
                 conditioning.t5Mask().data(), conditioning.t5Mask().shape());
         sink.generatedEmbeds(conditioning.generatedEmbeds().data(), conditioning.generatedEmbeds().shape());
@@ -142,6 +137,16 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
         sink.mel(mel.data(), mel.shape());
         float[][] waveforms = stages.run(Stage.VOCODER, () -> vocoder.vocode(mel, plan.waveformSamples()));
         return new GenerationResult(waveforms, null, config.samplingRate(), request.seed(), stages.nanos());
+    }
+
+    /** Text encoding and GPT-2: what the UNet is conditioned on, rows repeated for the waveforms per prompt. */
+    private Conditioning conditionOnText(GenerationPlan plan, StageTimer stages, IntermediatesSink sink) {
+        EncodedPrompt prompt = stages.run(Stage.TEXT_ENCODING, () -> encodePrompt(plan, sink));
+        FloatTensor generated = stages.run(Stage.LANGUAGE_MODEL, () -> languageModel.generate(
+                prompt.projected().hiddenStates(), prompt.projected().attentionMask()));
+        return new Conditioning(generated.repeatRows(plan.waveformsPerPrompt()),
+                prompt.t5Embeds().repeatRows(plan.waveformsPerPrompt()),
+                prompt.t5Mask().repeatRows(plan.waveformsPerPrompt()), plan.guided());
     }
 
     /** CLAP and T5 text states, and their projection into GPT-2's input sequence. */
@@ -166,7 +171,7 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
     }
 
     /** torch.randn(shape, generator) in one call for the whole batch, times init_noise_sigma (in float32). */
-    private static float[] prepareLatents(GenerationPlan plan, TorchGenerator generator) {
+    static float[] prepareLatents(GenerationPlan plan, TorchGenerator generator) {
         float[] latents = new float[Math.toIntExact(Tensors.elementCount(plan.latentShape()))];
         generator.fillNormal(latents);
         float sigma = plan.scheduler().initNoiseSigma();
