@@ -139,6 +139,19 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
         return new GenerationResult(waveforms, null, config.samplingRate(), request.seed(), stages.nanos());
     }
 
+    /**
+     * Runs several single-prompt text-to-audio requests of one {@link BatchShape} through the same UNet, VAE and
+     * vocoder calls ({@link BatchedGeneration}); results in request order.
+     *
+     * @throws InvalidGenerationRequestException for a request this pipeline refuses or that does not share the
+     *                                           first request's shape
+     */
+    public List<GenerationResult> generateBatch(List<GenerationRequest> requests, GenerationObserver observer) {
+        List<GenerationPlan> plans = requests.stream().map(this::plan).toList();
+        return new BatchedGeneration(config, denoiser, vae, vocoder, this::conditionOnText)
+                .run(requests, plans, observer);
+    }
+
     /** Text encoding and GPT-2: what the UNet is conditioned on, rows repeated for the waveforms per prompt. */
     private Conditioning conditionOnText(GenerationPlan plan, StageTimer stages, IntermediatesSink sink) {
         EncodedPrompt prompt = stages.run(Stage.TEXT_ENCODING, () -> encodePrompt(plan, sink));
