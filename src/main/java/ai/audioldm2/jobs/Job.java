@@ -17,13 +17,20 @@ public final class Job<T> implements Runnable {
 
     private final Function<BooleanSupplier, T> work;
     private final GenerationQueue owner;
+    private final int places;
     private final AtomicReference<State> state = new AtomicReference<>(State.QUEUED);
     private final CompletableFuture<T> result = new CompletableFuture<>();
     private volatile boolean cancelRequested;
 
-    Job(Function<BooleanSupplier, T> work, GenerationQueue owner) {
+    Job(Function<BooleanSupplier, T> work, GenerationQueue owner, int places) {
         this.work = work;
         this.owner = owner;
+        this.places = places;
+    }
+
+    /** Queue places this job takes while admitted. */
+    int places() {
+        return places;
     }
 
     /**
@@ -64,7 +71,7 @@ public final class Job<T> implements Runnable {
             result.completeExceptionally(failure);
         } finally {
             state.set(State.FINISHED);
-            owner.jobFinished();
+            owner.jobFinished(this);
         }
     }
 }
