@@ -65,13 +65,21 @@ public final class Job<T> implements Runnable {
             return; // cancelled between being taken from the queue and starting
         }
         owner.jobStarted();
+        T value = null;
+        Throwable failure = null;
         try {
-            result.complete(work.apply(this::isCancelled));
-        } catch (Throwable failure) {
-            result.completeExceptionally(failure);
+            value = work.apply(this::isCancelled);
+        } catch (Throwable e) {
+            failure = e;
         } finally {
             state.set(State.FINISHED);
             owner.jobFinished(this);
+        }
+        // Only now: a client answered may submit again at once and find the place it held free.
+        if (failure != null) {
+            result.completeExceptionally(failure);
+        } else {
+            result.complete(value);
         }
     }
 }
