@@ -16,13 +16,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import audio_to_audio, ranking
 from . import manifest as mf
 from .bundle import REFERENCE_DIR, log, same_source
 from .errors import ExportError
 
 SCHEDULERS = ("ddim", "dpm++2m")
 CASE_FIELDS = {"id", "prompt", "negative_prompt", "steps", "guidance_scale", "duration", "seed", "scheduler",
-               "num_waveforms_per_prompt", "eta"}
+               "num_waveforms_per_prompt", "eta"} | audio_to_audio.CASE_FIELDS
 
 
 def read_cases(path: Path) -> list[dict]:
@@ -195,16 +196,20 @@ def write_references(pipe, cases: list[dict], out: Path, existing: dict) -> None
     base_config = pipe.scheduler.config
     written = []
     for case in cases:
-        arrays, facts = run_case(pipe, case, base_config)
+        runner = audio_to_audio.run_case if audio_to_audio.applies(case) else run_case
+        arrays, facts = runner(pipe, case, base_config)
         case_dir = ref_dir / case["id"]
         case_dir.mkdir()
         for name, array in sorted(arrays.items()):
             np.save(case_dir / f"{name}.npy", array)
+        if audio_to_audio.applies(case):
+            audio_to_audio.write_input_wav(case_dir, case)
         written.append({**case, **facts, "files": {name: {"shape": list(a.shape), "dtype": a.dtype.name}
                                                    for name, a in sorted(arrays.items())}})
         log(f"reference {case['id']}: waveform {arrays['waveform'].shape}, "
             f"{len(facts['timesteps'])} steps")
     (ref_dir / "cases.json").write_text(json.dumps(written, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    ranking.write_fixtures(pipe, ref_dir)
     import diffusers
     import transformers
 

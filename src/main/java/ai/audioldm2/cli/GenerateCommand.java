@@ -1,5 +1,9 @@
 package ai.audioldm2.cli;
 
+import ai.audioldm2.audio.AudioDecodeException;
+import ai.audioldm2.audio.AudioDecoder;
+import ai.audioldm2.audio.DecodeLimits;
+import ai.audioldm2.audio.DecodedAudio;
 import ai.audioldm2.audio.WavWriter;
 import ai.audioldm2.onnx.ModelBundleException;
 import ai.audioldm2.pipeline.AudioLdm2Pipeline;
@@ -30,11 +34,13 @@ import java.util.concurrent.Callable;
 
 /**
  * One-shot generation from the command line, without the service:
- * {@code java -jar quarkus-run.jar generate --model-dir DIR --prompt TEXT --out FILE.wav [options]}.
+ * {@code java -jar quarkus-run.jar generate --model-dir DIR --prompt TEXT --out FILE.wav [options]}, audio-to-audio
+ * with {@code --input-audio FILE --strength S}, several candidates ranked by CLAP with {@code --waveforms N}.
  * Results go to stdout (file, seed), timings to stderr. Any bad input or bundle problem ends with exit code
  * {@value #EXIT_USAGE} (usage, request) or {@value #EXIT_BUNDLE} (bundle, provider) and one line on stderr.
  */
-@Command(name = "generate", description = "Generate audio from a text prompt with an AudioLDM2 ONNX bundle.",
+@Command(name = "generate", description = "Generate audio from a text prompt with an AudioLDM2 ONNX bundle, or "
+        + "transform an input clip guided by the prompt (--input-audio).",
         sortOptions = false, mixinStandardHelpOptions = true)
 public final class GenerateCommand implements Callable<Integer> {
 
@@ -42,6 +48,8 @@ public final class GenerateCommand implements Callable<Integer> {
     static final int EXIT_FAILURE = 1;
     static final int EXIT_USAGE = 2;
     static final int EXIT_BUNDLE = 3;
+
+    static final double DEFAULT_DURATION = 10.0;
 
     private static final Map<String, WavWriter.SampleFormat> SAMPLE_FORMATS = new LinkedHashMap<>();
 
@@ -80,8 +88,26 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "Classifier-free guidance scale; <= 1 turns it off (default: ${DEFAULT-VALUE}).")
     double guidance;
 
-    @Option(names = "--duration", defaultValue = "10", description = "Seconds of audio (default: ${DEFAULT-VALUE}).")
-    double duration;
+    @Option(names = "--duration", paramLabel = "SECONDS",
+            description = "Seconds of audio (default: " + DEFAULT_DURATION + ", or the input's length with --input-audio).")
+    Double duration;
+
+    @Option(names = "--input-audio", paramLabel = "FILE",
+            description = "Audio-to-audio: transform this clip (WAV, FLAC, OGG/Vorbis or MP3, any rate and channels).")
+    Path inputAudio;
+
+    @Option(names = "--strength", defaultValue = "0.5", paramLabel = "S",
+            description = "With --input-audio, in [0, 1]: 0 keeps the input, 1 re-runs the whole schedule "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double strength;
+
+    @Option(names = "--waveforms", defaultValue = "1", paramLabel = "N",
+            description = "Candidates to generate; the best by CLAP score goes to --out (default: ${DEFAULT-VALUE}).")
+    int waveforms;
+
+    @Option(names = "--all-candidates",
+            description = "With --waveforms > 1, also write every candidate, best first, as FILE-<rank>.wav.")
+    boolean allCandidates;
 
     @Option(names = "--seed", description = "Seed of the torch-compatible generator (default: random, printed).")
     Long seed;
@@ -157,23 +183,42 @@ public final class GenerateCommand implements Callable<Integer> {
             stderr.println("error: cannot read --prompt-file " + promptSource.file + ": " + oneLine(e));
             return EXIT_USAGE;
         }
+        DecodedAudio input = null;
+        if (inputAudio != null) {
+            try {
+                input = AudioDecoder.decode(Files.readAllBytes(inputAudio), DecodeLimits.DEFAULT);
+            } catch (IOException e) {
+                stderr.println("error: cannot read --input-audio " + inputAudio + ": " + oneLine(e));
+                return EXIT_USAGE;
+            } catch (AudioDecodeException e) {
+                stderr.println("error: --input-audio " + inputAudio + ": " + oneLine(e));
+                return EXIT_USAGE;
+            }
+        }
         long usedSeed = seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE;
         RuntimeOptions options = new RuntimeOptions(provider, cpuFallback, 0, threads, 0, "all", null,
                 providerLibrary);
+        double seconds = duration != null ? duration : input != null ? input.durationSeconds() : DEFAULT_DURATION;
         GenerationRequest request = new GenerationRequest(List.of(prompt),
-                negativePrompt == null ? null : List.of(negativePrompt), duration, steps, guidance, usedSeed,
-                scheduler, eta, 1);
+                negativePrompt == null ? null : List.of(negativePrompt), seconds, steps, guidance, usedSeed,
+                scheduler, eta, waveforms);
+        if (input != null) {
+            request = request.withInputAudio(input, strength);
+        }
         long loadStart = System.nanoTime();
         try (AudioLdm2Pipeline pipeline = AudioLdm2Pipeline.load(modelDir, options)) {
             pipeline.validate(request);
             stderr.printf(Locale.ROOT, "load %d ms (%s, %s)%n", (System.nanoTime() - loadStart) / 1_000_000,
                     pipeline.info().name(), pipeline.info().executionProvider());
             GenerationResult result = pipeline.generate(request, new StageLog(stderr));
-            try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(out))) {
-                WavWriter.write(result.waveforms()[0], result.sampleRate(), format, file);
+            write(out, result.waveforms()[0], result, format);
+            stdout.printf(Locale.ROOT, "wrote %s (%d samples at %d Hz, %s) seed %d%s%n", out,
+                    result.waveforms()[0].length, result.sampleRate(), sampleFormat, usedSeed, score(result, 0));
+            for (int k = 0; allCandidates && k < result.waveforms().length; k++) {
+                Path candidate = candidatePath(out, k + 1);
+                write(candidate, result.waveforms()[k], result, format);
+                stdout.printf(Locale.ROOT, "wrote %s (candidate %d)%s%n", candidate, k + 1, score(result, k));
             }
-            stdout.printf(Locale.ROOT, "wrote %s (%d samples at %d Hz, %s) seed %d%n", out,
-                    result.waveforms()[0].length, result.sampleRate(), sampleFormat, usedSeed);
             return EXIT_OK;
         } catch (IllegalArgumentException e) {      // InvalidGenerationRequestException and bad option values
             stderr.println("error: " + oneLine(e));
@@ -185,6 +230,25 @@ public final class GenerateCommand implements Callable<Integer> {
             stderr.println("error: cannot write " + out + ": " + oneLine(e));
             return EXIT_FAILURE;
         }
+    }
+
+    private static void write(Path file, float[] waveform, GenerationResult result, WavWriter.SampleFormat format)
+            throws IOException {
+        try (OutputStream stream = new BufferedOutputStream(Files.newOutputStream(file))) {
+            WavWriter.write(waveform, result.sampleRate(), format, stream);
+        }
+    }
+
+    private static String score(GenerationResult result, int index) {
+        return result.scores() == null ? "" : String.format(Locale.ROOT, " clap score %.4f", result.scores()[index]);
+    }
+
+    /** FILE.wav → FILE-rank.wav (the rank appended when there is no extension). */
+    static Path candidatePath(Path out, int rank) {
+        String name = out.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String candidate = dot > 0 ? name.substring(0, dot) + "-" + rank + name.substring(dot) : name + "-" + rank;
+        return out.resolveSibling(candidate);
     }
 
     private static String oneLine(Throwable e) {

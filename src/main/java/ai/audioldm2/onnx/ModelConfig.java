@@ -19,7 +19,32 @@ public record ModelConfig(
         @JsonProperty(value = "t5_max_length", required = true) int t5MaxLength,
         @JsonProperty(value = "clap_pad_id", required = true) long clapPadId,
         @JsonProperty(value = "t5_pad_id", required = true) long t5PadId,
-        @JsonProperty(value = "t5_eos_id", required = true) long t5EosId) {
+        @JsonProperty(value = "t5_eos_id", required = true) long t5EosId,
+        @JsonProperty("stft") Stft stft,
+        @JsonProperty("clap_feature_extractor") ClapFeatures clapFeatureExtractor,
+        @JsonProperty("clap_logit_scale") Double clapLogitScale) {
+
+    /**
+     * The log-mel front end of audio-to-audio (AudioLDM's TacotronSTFT); null in bundles exported before it.
+     * The sample rate is {@code sampling_rate}.
+     */
+    public record Stft(@JsonProperty(value = "n_fft", required = true) int nFft,
+                       @JsonProperty(value = "win_length", required = true) int winLength,
+                       @JsonProperty(value = "hop_length", required = true) int hopLength,
+                       @JsonProperty(value = "fmin", required = true) double fmin,
+                       @JsonProperty(value = "fmax", required = true) double fmax,
+                       @JsonProperty(value = "mel_bins", required = true) int melBins) {
+    }
+
+    /** transformers' ClapFeatureExtractor settings (CLAP ranking); null in bundles exported before it. */
+    public record ClapFeatures(@JsonProperty(value = "sampling_rate", required = true) int samplingRate,
+                               @JsonProperty(value = "feature_size", required = true) int featureSize,
+                               @JsonProperty(value = "fft_window_size", required = true) int fftWindowSize,
+                               @JsonProperty(value = "hop_length", required = true) int hopLength,
+                               @JsonProperty(value = "max_length_s", required = true) double maxLengthSeconds,
+                               @JsonProperty(value = "frequency_min", required = true) double frequencyMin,
+                               @JsonProperty(value = "frequency_max", required = true) double frequencyMax) {
+    }
 
     /** Shape of GPT-2's key/value cache. */
     public record Gpt2(@JsonProperty(value = "layers", required = true) int layers,
@@ -55,6 +80,10 @@ public record ModelConfig(
         if (!(vaeScalingFactor > 0) || !Double.isFinite(vaeScalingFactor)) {
             throw new ModelBundleException("manifest.json: config.vae_scaling_factor must be a positive number, got "
                     + vaeScalingFactor);
+        }
+        if (stft != null && stft.melBins() != melBins) {
+            throw new ModelBundleException("manifest.json: config.stft.mel_bins " + stft.melBins()
+                    + " differs from config.mel_bins " + melBins);
         }
         if (melBins % vaeScaleFactor != 0) {
             throw new ModelBundleException("manifest.json: config.mel_bins " + melBins

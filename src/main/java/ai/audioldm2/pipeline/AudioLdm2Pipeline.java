@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,13 +31,23 @@ import java.util.stream.Stream;
 /**
  * AudioLDM2 text-to-audio on ONNX Runtime, step for step as diffusers' AudioLDM2Pipeline.__call__:
  * encodePrompt (CLAP + T5 + projection) → generateLanguageModel (GPT-2) → prepareLatents (torch-compatible noise
- * from the seed) → denoise (UNet + scheduler, classifier-free guidance) → decodeLatents (VAE) → vocode (HiFi-GAN).
+ * from the seed) → denoise (UNet + scheduler, classifier-free guidance) → decodeLatents (VAE) → vocode (HiFi-GAN)
+ * → with several waveforms per prompt, CLAP ranking per prompt ({@link ClapRanker}).
+ *
+ * <p>Audio-to-audio (a request with input audio) replaces prepareLatents by {@link AudioToAudio} (VAE encoding of
+ * the input, noised at the first of the last int(N * strength) timesteps; its class comment gives the generator's
+ * draw order) and denoises from there. It needs the optional vae_encoder graph; ranking needs clap_audio. A bundle
+ * without vae_encoder rejects audio-to-audio requests; one without clap_audio returns candidates unranked (scores
+ * null), as diffusers does without librosa.
  *
  * <p>{@link #generate} may run on several threads at once: ONNX Runtime sessions and the tokenizers are
  * thread-safe, and all per-run state (generator, scheduler, buffers) is local to the call. {@link #close} must come
  * after every generate call has returned.
  */
 public final class AudioLdm2Pipeline implements AutoCloseable {
+
+    /** Graphs opened when the manifest declares them: audio-to-audio and CLAP ranking. */
+    private static final List<String> OPTIONAL_GRAPHS = List.of(VaeEncoder.GRAPH, ClapAudioEncoder.GRAPH);
 
     private final ModelConfig config;
     private final SchedulerConfig schedulerConfig;
@@ -49,6 +60,8 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
     private final Denoiser denoiser;
     private final VaeDecoder vae;
     private final Vocoder vocoder;
+    private final AudioToAudio audioToAudio;
+    private final ClapRanker ranker;
     private final ModelInfo info;
 
     private AudioLdm2Pipeline(ModelBundle bundle, SchedulerConfig schedulerConfig, SessionFactory factory,
@@ -66,6 +79,10 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
         this.denoiser = new Denoiser(env, sessions.get(Denoiser.GRAPH));
         this.vae = new VaeDecoder(env, sessions.get(VaeDecoder.GRAPH), config.vaeScalingFactor());
         this.vocoder = new Vocoder(env, sessions.get(Vocoder.GRAPH));
+        this.audioToAudio = sessions.containsKey(VaeEncoder.GRAPH)
+                ? new AudioToAudio(new VaeEncoder(env, sessions.get(VaeEncoder.GRAPH)), config) : null;
+        this.ranker = sessions.containsKey(ClapAudioEncoder.GRAPH)
+                ? new ClapRanker(new ClapAudioEncoder(env, sessions.get(ClapAudioEncoder.GRAPH)), config) : null;
         BundleManifest manifest = bundle.manifest();
         this.info = new ModelInfo(manifest.name(), manifest.source().id(), manifest.precision(), config.samplingRate(),
                 config.minDurationSeconds(), Schedulers.names(), factory.provider().configName());
@@ -85,6 +102,11 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
             tokenizers = PromptTokenizers.load(bundle);
             for (String graph : ModelBundle.GENERATION_GRAPHS) {
                 sessions.put(graph, factory.open(bundle, graph));
+            }
+            for (String graph : OPTIONAL_GRAPHS) {
+                if (bundle.manifest().graphs().containsKey(graph)) {
+                    sessions.put(graph, factory.open(bundle, graph));
+                }
             }
             return new AudioLdm2Pipeline(bundle, schedulerConfig, factory, tokenizers, sessions);
         } catch (RuntimeException e) {
@@ -107,7 +129,12 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
     }
 
     private GenerationPlan plan(GenerationRequest request) {
-        return GenerationPlan.of(request, config, info.schedulers(), this::scheduler);
+        GenerationPlan plan = GenerationPlan.of(request, config, info.schedulers(), this::scheduler);
+        if (plan.inputAudio() != null && audioToAudio == null) {
+            throw new InvalidGenerationRequestException("audio_input", "audio-to-audio needs the vae_encoder graph, "
+                    + "which model bundle " + info.name() + " does not have");
+        }
+        return plan;
     }
 
     public GenerationResult generate(GenerationRequest request, GenerationObserver observer) {
@@ -118,25 +145,60 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
     public GenerationResult generate(GenerationRequest request, GenerationObserver observer, IntermediatesSink sink) {
         GenerationPlan plan = plan(request);
         StageTimer stages = new StageTimer(observer);
-        Conditioning conditioning = conditionOnText(plan, stages, sink);
+        TextConditioning text = conditionOnText(plan, stages, sink);
+        Conditioning conditioning = text.conditioning();
         sink.t5(conditioning.t5Embeds().data(), conditioning.t5Embeds().shape(),
                 conditioning.t5Mask().data(), conditioning.t5Mask().shape());
         sink.generatedEmbeds(conditioning.generatedEmbeds().data(), conditioning.generatedEmbeds().shape());
 
-        // one generator per request: the initial noise and DDIM's eta noise come from the same stream, as in diffusers
+        // one generator per request: all noise (initial or posterior + add_noise, then the scheduler's) comes from
+        // the same stream, as in diffusers
         TorchGenerator generator = new TorchGenerator(request.seed());
+        float[] start = plan.inputAudio() == null ? null
+                : stages.run(Stage.AUDIO_ENCODING, () -> audioToAudio.startLatents(plan, generator, sink));
         float[] latents = stages.run(Stage.DENOISING, () -> {
-            float[] initial = prepareLatents(plan, generator);
+            float[] initial = start != null ? start : prepareLatents(plan, generator);
             sink.initialLatents(initial, plan.latentShape());
             denoiser.denoise(initial, plan.latentShape(), conditioning, plan.guidanceScale(), plan.scheduler(),
-                    generator, observer);
+                    plan.firstStep(), generator, observer);
             return initial;
         });
         sink.finalLatents(latents, plan.latentShape());
         FloatTensor mel = stages.run(Stage.VAE_DECODE, () -> vae.decode(latents, plan.latentShape()));
         sink.mel(mel.data(), mel.shape());
         float[][] waveforms = stages.run(Stage.VOCODER, () -> vocoder.vocode(mel, plan.waveformSamples()));
-        return new GenerationResult(waveforms, null, config.samplingRate(), request.seed(), stages.nanos());
+        sink.generatedWaveforms(waveforms);
+        if (plan.waveformsPerPrompt() == 1 || ranker == null) {
+            return new GenerationResult(waveforms, null, config.samplingRate(), request.seed(), stages.nanos());
+        }
+        ClapRanker.Ranking ranking = stages.run(Stage.RANKING, () -> ranker.rank(
+                positiveRows(text.clapEmbeds(), plan), waveforms, plan.waveformsPerPrompt()));
+        return new GenerationResult(ranking.waveforms(), ranking.scores(), config.samplingRate(), request.seed(),
+                stages.nanos());
+    }
+
+    /** The prompts' CLAP text embeddings: the last B rows (under guidance the first B are the negatives). */
+    private static FloatTensor positiveRows(FloatTensor clapEmbeds, GenerationPlan plan) {
+        int rows = plan.prompts().size();
+        int width = clapEmbeds.rowSize();
+        int skip = clapEmbeds.dim(0) - rows;
+        return new FloatTensor(Arrays.copyOfRange(clapEmbeds.data(), skip * width, (skip + rows) * width),
+                new long[] {rows, width});
+    }
+
+    /** The prompts' CLAP text embeddings as generation computes them (B, P). */
+    FloatTensor clapTextEmbeds(List<String> prompts) {
+        return clap.encode(tokenizers.clap(prompts));
+    }
+
+    /** CLAP scores of waveforms at the vocoder's rate against prompts (prompt p owns rows p*n .. p*n+n-1). */
+    float[] clapScores(List<String> prompts, float[][] waveforms, int perPrompt) {
+        return ranker.scores(clapTextEmbeds(prompts), waveforms, perPrompt);
+    }
+
+    /** The CLAP ranker, or null when the bundle has no clap_audio graph. */
+    ClapRanker ranker() {
+        return ranker;
     }
 
     /**
@@ -148,22 +210,28 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
      */
     public List<GenerationResult> generateBatch(List<GenerationRequest> requests, GenerationObserver observer) {
         List<GenerationPlan> plans = requests.stream().map(this::plan).toList();
-        return new BatchedGeneration(config, denoiser, vae, vocoder, this::conditionOnText)
-                .run(requests, plans, observer);
+        return new BatchedGeneration(config, denoiser, vae, vocoder,
+                (plan, stages, sink) -> conditionOnText(plan, stages, sink).conditioning()).run(requests, plans, observer);
     }
 
-    /** Text encoding and GPT-2: what the UNet is conditioned on, rows repeated for the waveforms per prompt. */
-    private Conditioning conditionOnText(GenerationPlan plan, StageTimer stages, IntermediatesSink sink) {
+    /** The CLAP text embeddings (for ranking) and what the UNet is conditioned on. */
+    private record TextConditioning(FloatTensor clapEmbeds, Conditioning conditioning) {
+    }
+
+    /** Text encoding and GPT-2: the UNet's conditioning, rows repeated for the waveforms per prompt. */
+    private TextConditioning conditionOnText(GenerationPlan plan, StageTimer stages, IntermediatesSink sink) {
         EncodedPrompt prompt = stages.run(Stage.TEXT_ENCODING, () -> encodePrompt(plan, sink));
         FloatTensor generated = stages.run(Stage.LANGUAGE_MODEL, () -> languageModel.generate(
                 prompt.projected().hiddenStates(), prompt.projected().attentionMask()));
-        return new Conditioning(generated.repeatRows(plan.waveformsPerPrompt()),
+        return new TextConditioning(prompt.clapEmbeds(), new Conditioning(
+                generated.repeatRows(plan.waveformsPerPrompt()),
                 prompt.t5Embeds().repeatRows(plan.waveformsPerPrompt()),
-                prompt.t5Mask().repeatRows(plan.waveformsPerPrompt()), plan.guided());
+                prompt.t5Mask().repeatRows(plan.waveformsPerPrompt()), plan.guided()));
     }
 
     /** CLAP and T5 text states, and their projection into GPT-2's input sequence. */
-    private record EncodedPrompt(FloatTensor t5Embeds, LongTensor t5Mask, ProjectionModel.Projected projected) {
+    private record EncodedPrompt(FloatTensor clapEmbeds, FloatTensor t5Embeds, LongTensor t5Mask,
+                                 ProjectionModel.Projected projected) {
     }
 
     /**
@@ -180,7 +248,7 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
         FloatTensor clapEmbeds = clap.encode(clapTokens);
         FloatTensor t5Embeds = t5.encode(t5Tokens);
         ProjectionModel.Projected projected = projection.project(clapEmbeds, t5Embeds, t5Tokens.mask());
-        return new EncodedPrompt(t5Embeds, t5Tokens.mask(), projected);
+        return new EncodedPrompt(clapEmbeds, t5Embeds, t5Tokens.mask(), projected);
     }
 
     /** torch.randn(shape, generator) in one call for the whole batch, times init_noise_sigma (in float32). */

@@ -11,11 +11,12 @@ public record BatchShape(double durationSeconds, int numInferenceSteps, String s
                          boolean guided) {
 
     /**
-     * The shape of a request that can join a batch: one prompt and one waveform. Empty for the others, which run
-     * alone (several prompts or waveforms are a batch of their own).
+     * The shape of a request that can join a batch: text-to-audio, one prompt and one waveform. Empty for the
+     * others, which run alone (several prompts or waveforms are a batch of their own; audio-to-audio starts from
+     * its own step).
      */
     public static Optional<BatchShape> of(GenerationRequest request) {
-        if (request.prompts().size() != 1 || request.waveformsPerPrompt() != 1) {
+        if (request.prompts().size() != 1 || request.waveformsPerPrompt() != 1 || request.isAudioToAudio()) {
             return Optional.empty();
         }
         return Optional.of(new BatchShape(request.durationSeconds(), request.numInferenceSteps(), request.scheduler(),

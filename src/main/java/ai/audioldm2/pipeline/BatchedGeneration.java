@@ -82,7 +82,7 @@ final class BatchedGeneration {
                 float[] initial = AudioLdm2Pipeline.prepareLatents(plans.get(i), generators[i]);
                 System.arraycopy(initial, 0, batch, i * itemSize, itemSize);
             }
-            denoiser.denoise(batch, batchShape, conditioning, guidanceScales, first.scheduler(),
+            denoiser.denoise(batch, batchShape, conditioning, guidanceScales, first.scheduler(), 0,
                     slicePerItem(generators), observer);
             return batch;
         });
@@ -108,7 +108,7 @@ final class BatchedGeneration {
         for (GenerationRequest request : requests) {
             Optional<BatchShape> own = BatchShape.of(request);
             if (own.isEmpty() || !own.equals(shape)) {
-                throw new InvalidGenerationRequestException("requests", "batched requests need one prompt, one "
+                throw new InvalidGenerationRequestException("requests", "batched requests need text-to-audio, one prompt, one "
                         + "waveform and the same shape; got " + own.map(Object::toString).orElse("a multi-row request")
                         + " next to " + shape.map(Object::toString).orElse("a multi-row request"));
             }

@@ -25,12 +25,15 @@ record Denoiser(OrtEnvironment env, OrtSession session) {
 
     static final String GRAPH = "unet";
 
-    /** Denoises {@code latents} (shape {@code latentShape}) in place. */
+    /**
+     * Denoises {@code latents} (shape {@code latentShape}) in place, running the scheduler's steps from index
+     * {@code firstStep} (0, or audio-to-audio's img2img start) to the end.
+     */
     void denoise(float[] latents, long[] latentShape, Conditioning conditioning, float guidanceScale,
-                 Scheduler scheduler, NoiseSource noise, GenerationObserver observer) {
+                 Scheduler scheduler, int firstStep, NoiseSource noise, GenerationObserver observer) {
         float[] everyRow = new float[Math.toIntExact(latentShape[0])];
         Arrays.fill(everyRow, guidanceScale);
-        denoise(latents, latentShape, conditioning, everyRow, scheduler, noise, observer);
+        denoise(latents, latentShape, conditioning, everyRow, scheduler, firstStep, noise, observer);
     }
 
     /**
@@ -38,7 +41,7 @@ record Denoiser(OrtEnvironment env, OrtSession session) {
      * together ({@link BatchedGeneration}) keep their own scales; the arithmetic per element is the same.
      */
     void denoise(float[] latents, long[] latentShape, Conditioning conditioning, float[] guidanceScales,
-                 Scheduler scheduler, NoiseSource noise, GenerationObserver observer) {
+                 Scheduler scheduler, int firstStep, NoiseSource noise, GenerationObserver observer) {
         int size = latents.length;
         int rowSize = size / guidanceScales.length;
         int copies = conditioning.guided() ? 2 : 1;
@@ -60,10 +63,11 @@ record Denoiser(OrtEnvironment env, OrtSession session) {
                     .input("encoder_hidden_states_1", conditioning.t5Embeds())
                     .input("encoder_attention_mask_1", conditioning.t5Mask());
             Map<String, OnnxTensor> output = Map.of("noise_pred", predicted);
-            for (int i = 0; i < timesteps.length; i++) {
+            int total = timesteps.length - firstStep;
+            for (int i = firstStep; i < timesteps.length; i++) {
                 if (observer.isCancelled()) {
-                    throw new GenerationCancelledException("generation cancelled after " + i + " of "
-                            + timesteps.length + " denoising steps");
+                    throw new GenerationCancelledException("generation cancelled after " + (i - firstStep) + " of "
+                            + total + " denoising steps");
                 }
                 System.arraycopy(latents, 0, modelInput, 0, size);
                 scheduler.scaleModelInput(modelInput, i);
@@ -80,7 +84,7 @@ record Denoiser(OrtEnvironment env, OrtSession session) {
                     }
                 }
                 scheduler.step(guided, i, latents, noise);
-                observer.stepFinished(i + 1, timesteps.length);
+                observer.stepFinished(i - firstStep + 1, total);
             }
         } catch (OrtException e) {
             throw new InferenceException("cannot create the UNet's tensors: " + e.getMessage(), e);

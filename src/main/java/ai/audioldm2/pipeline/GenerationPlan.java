@@ -1,7 +1,9 @@
 package ai.audioldm2.pipeline;
 
+import ai.audioldm2.audio.DecodedAudio;
 import ai.audioldm2.onnx.ModelConfig;
 import ai.audioldm2.scheduler.Scheduler;
+import ai.audioldm2.scheduler.Schedulers;
 import ai.audioldm2.text.PromptText;
 
 import java.util.Collections;
@@ -18,9 +20,13 @@ import java.util.Optional;
  * @param guided          classifier-free guidance on (diffusers: guidance_scale &gt; 1)
  * @param latentShape     (B * n, C, height / vae_scale, mel_bins / vae_scale)
  * @param waveformSamples int(duration * sampling_rate)
+ * @param inputAudio      audio-to-audio input, or null
+ * @param firstStep       index of the first denoising step: 0 for text-to-audio, diffusers' img2img
+ *                        {@code t_start * order} for audio-to-audio (= the number of timesteps when strength is 0)
  */
 record GenerationPlan(List<String> prompts, List<String> negativePrompts, int waveformsPerPrompt, boolean guided,
-                      float guidanceScale, long[] latentShape, int waveformSamples, Scheduler scheduler) {
+                      float guidanceScale, long[] latentShape, int waveformSamples, Scheduler scheduler,
+                      DecodedAudio inputAudio, int firstStep) {
 
     /** Builds the scheduler of one run; throws IllegalArgumentException for settings it cannot run. */
     @FunctionalInterface
@@ -54,8 +60,33 @@ record GenerationPlan(List<String> prompts, List<String> negativePrompts, int wa
                 config.melBins() / config.vaeScaleFactor()};
         int samples = (int) (request.durationSeconds() * config.samplingRate());
         Scheduler scheduler = checkedScheduler(request, schedulerNames, schedulers);
+        int firstStep = request.isAudioToAudio()
+                ? Schedulers.beginIndex(scheduler, request.numInferenceSteps(), checkedAudioInput(request)) : 0;
         return new GenerationPlan(prompts, negatives, request.waveformsPerPrompt(), guided,
-                (float) request.guidanceScale(), latentShape, samples, scheduler);
+                (float) request.guidanceScale(), latentShape, samples, scheduler, request.inputAudio(), firstStep);
+    }
+
+    /** Mel frames (the text-to-audio height for the duration), the audio-to-audio VAE input's length. */
+    int melFrames(ModelConfig config) {
+        return Math.toIntExact(latentShape[2]) * config.vaeScaleFactor();
+    }
+
+    /** Checks the input audio and returns the strength. */
+    private static double checkedAudioInput(GenerationRequest request) {
+        DecodedAudio audio = request.inputAudio();
+        if (audio.sampleRate() <= 0) {
+            throw new InvalidGenerationRequestException("audio_input",
+                    "the input audio's sample rate must be positive, got " + audio.sampleRate());
+        }
+        if (audio.frames() == 0) {
+            throw new InvalidGenerationRequestException("audio_input", "the input audio has no samples");
+        }
+        double strength = request.strength();
+        if (!(strength >= 0 && strength <= 1)) {
+            throw new InvalidGenerationRequestException("strength", "strength must be a number in [0, 1] "
+                    + "(0 keeps the input, 1 re-runs the whole schedule), got " + strength);
+        }
+        return strength;
     }
 
     private static List<String> checkedPrompts(List<String> prompts) {

@@ -14,7 +14,16 @@ public interface IntermediatesSink {
     /** Token ids and masks of both text encoders, rows [negative, positive] under guidance, before repetition. */
     default void tokens(TokenBatch clap, TokenBatch t5) { }
 
-    /** Initial noise (B*n, C, h, w), after init_noise_sigma. */
+    /** Audio-to-audio: the log-mel the VAE encoder receives (1, 1, T, F). */
+    default void melInput(float[] data, long[] shape) { }
+
+    /** Audio-to-audio: the posterior's mean and logvar and its sample (before the scaling factor), all (B*n, C, h, w). */
+    default void posterior(float[] mean, float[] logvar, float[] sample, long[] shape) { }
+
+    /**
+     * Latents the denoising loop starts from (B*n, C, h, w): the initial noise after init_noise_sigma, or for
+     * audio-to-audio the encoded input after add_noise.
+     */
     default void initialLatents(float[] data, long[] shape) { }
 
     /** encoder_hidden_states_1 and encoder_attention_mask_1 as the UNet receives them. */
@@ -28,4 +37,7 @@ public interface IntermediatesSink {
 
     /** VAE output (B*n, 1, T, F). */
     default void mel(float[] data, long[] shape) { }
+
+    /** The vocoder's waveforms in generation order, before CLAP ranking, [B*n][samples]. */
+    default void generatedWaveforms(float[][] waveforms) { }
 }

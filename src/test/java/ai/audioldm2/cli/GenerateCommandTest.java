@@ -1,5 +1,8 @@
 package ai.audioldm2.cli;
 
+import ai.audioldm2.audio.AudioDecoder;
+import ai.audioldm2.audio.DecodeLimits;
+import ai.audioldm2.audio.DecodedAudio;
 import ai.audioldm2.onnx.TinyBundle;
 import ai.audioldm2.pipeline.AudioLdm2Pipeline;
 import ai.audioldm2.pipeline.GenerationObserver;
@@ -172,6 +175,54 @@ class GenerateCommandTest {
                 "--out", tmp.resolve("x.wav").toString());
         assertEquals(GenerateCommand.EXIT_BUNDLE, code);
         assertOneErrorLine("CPUExecutionProvider");
+    }
+
+    @Test
+    void audioToAudioDefaultsToTheInputsDurationAndWritesThePipelineOutput() throws IOException {
+        Path input = TinyBundle.DIR.resolve("reference/a2a_ddim_half/input.wav");   // 0.9 s, 44.1 kHz stereo
+        Path wav = tmp.resolve("a2a.wav");
+        int code = GenerateCommand.run("--model-dir", BUNDLE, "--prompt", "A dog barks.", "--input-audio",
+                input.toString(), "--strength", "0.6", "--steps", "5", "--seed", "3", "--sample-format", "f32",
+                "--out", wav.toString());
+        assertEquals(0, code, stderr());
+        assertTrue(stderr().contains("audio_encoding "), stderr());
+        float[] written = Wav.read(wav).floats();
+        assertEquals((int) (0.9 * 16000), written.length);
+        try (AudioLdm2Pipeline pipeline = AudioLdm2Pipeline.load(TinyBundle.DIR, RuntimeOptions.cpuDefaults())) {
+            DecodedAudio audio = AudioDecoder.decode(Files.readAllBytes(input), DecodeLimits.DEFAULT);
+            GenerationRequest request = GenerationRequest.of("A dog barks.", null, audio.durationSeconds(), 5,
+                    3.5, 3, "ddim").withInputAudio(audio, 0.6);
+            assertArrayEquals(pipeline.generate(request, GenerationObserver.NONE).waveforms()[0], written);
+        }
+    }
+
+    @Test
+    void undecodableInputAudioExitsWithOneLineNamingTheFormats() throws IOException {
+        Path notAudio = Files.writeString(tmp.resolve("notes.wav"), "this is not audio");
+        int code = GenerateCommand.run("--model-dir", BUNDLE, "--prompt", "dog", "--input-audio", notAudio.toString(),
+                "--out", tmp.resolve("x.wav").toString());
+        assertEquals(GenerateCommand.EXIT_USAGE, code);
+        assertOneErrorLine("--input-audio");
+        assertTrue(stderr().contains("FLAC"), stderr());
+        err.reset();
+        code = GenerateCommand.run("--model-dir", BUNDLE, "--prompt", "dog", "--input-audio",
+                TinyBundle.DIR.resolve("reference/a2a_ddim_half/input.wav").toString(), "--strength", "1.5",
+                "--out", tmp.resolve("x.wav").toString());
+        assertEquals(GenerateCommand.EXIT_USAGE, code);
+        assertOneErrorLine("strength must be a number in [0, 1]");
+    }
+
+    @Test
+    void severalWaveformsWriteTheBestAndOptionallyEveryCandidate() throws IOException {
+        Path wav = tmp.resolve("best.wav");
+        int code = GenerateCommand.run("--model-dir", BUNDLE, "--prompt", "A dog barks.", "--steps", "2",
+                "--duration", "0.32", "--seed", "9", "--waveforms", "3", "--all-candidates", "--sample-format", "f32",
+                "--out", wav.toString());
+        assertEquals(0, code, stderr());
+        assertTrue(stdout().contains("clap score"), stdout());
+        assertArrayEquals(Wav.read(wav).floats(), Wav.read(tmp.resolve("best-1.wav")).floats());
+        assertTrue(Files.exists(tmp.resolve("best-2.wav")) && Files.exists(tmp.resolve("best-3.wav")));
+        assertFalse(Files.exists(tmp.resolve("best-4.wav")));
     }
 
     private void assertOneErrorLine(String expected) {

@@ -12,6 +12,7 @@ final class CapturingSink implements IntermediatesSink {
     }
 
     final Map<String, Captured> captured = new LinkedHashMap<>();
+    float[][] generatedWaveforms;
 
     @Override
     public void tokens(TokenBatch clap, TokenBatch t5) {
@@ -45,6 +46,23 @@ final class CapturingSink implements IntermediatesSink {
     @Override
     public void mel(float[] data, long[] shape) {
         put("mel", data, shape);
+    }
+
+    @Override
+    public void melInput(float[] data, long[] shape) {
+        put("mel_input", data, shape);
+    }
+
+    @Override
+    public void posterior(float[] mean, float[] logvar, float[] sample, long[] shape) {
+        put("posterior_mean", mean, shape);
+        put("posterior_logvar", logvar, shape);
+        put("posterior_latents", sample, shape);
+    }
+
+    @Override
+    public void generatedWaveforms(float[][] waveforms) {
+        generatedWaveforms = waveforms.clone();
     }
 
     private void putLongs(String name, long[] data, long[] shape) {
