@@ -17,6 +17,7 @@ import java.util.Map;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -131,12 +132,15 @@ class BatchPredictTest {
     }
 
     @Test
-    void theOpenApiDocumentDescribesTheBatch() {
+    void theOpenApiDocumentDescribesTheBatchAndTheNewFields() {
         Map<String, Object> operation = given().accept(ContentType.JSON).when().get("/q/openapi")
                 .then().statusCode(200).extract().path("paths.'/predict/batch'.post");
         assertTrue(operation != null, "POST /predict/batch is documented");
         given().accept(ContentType.JSON).when().get("/q/openapi").then()
                 .body("components.schemas.BatchRequest.properties.requests.type", equalTo("array"))
-                .body("components.schemas.BatchSlot.oneOf", hasSize(2));
+                .body("components.schemas.BatchSlot.oneOf", hasSize(2))
+                .body("components.schemas.PredictRequest.properties.audio_input_b64.type", hasItem("string")) // OpenAPI 3.1: [string, null]
+                .body("components.schemas.PredictRequest.properties.strength.maximum", equalTo(1.0f))
+                .body("components.schemas.PredictResponse.properties.candidates.type", equalTo("array"));
     }
 }
