@@ -10,8 +10,9 @@ deliberate differences that the Java pipeline (ClapRanker) shares:
 
 Scores are logits_per_text of the pipeline's ClapModel (text_encoder) with the tokenizer at padding=True and the
 pipeline's ClapFeatureExtractor. write_fixtures writes reference/clap_ranking/: a synthetic set (sine, noise, chirp,
-silence, longer than the extractor's max length so the crop is exercised, two prompts) and the candidates of the
-two_waveforms reference case (shorter than the max length: repeat-padding).
+silence, longer than the extractor's max length so the crop is exercised, two prompts) and the candidates of each
+reference case with several waveforms per prompt (two_waveforms in the tiny bundle: shorter than the max length,
+so repeat-padded).
 """
 
 from __future__ import annotations
@@ -92,11 +93,13 @@ def write_fixtures(pipe, ref_dir: Path) -> None:
     # longer than the extractor's max length (2 s in the tiny bundle, 10 s in the real ones): the crop applies
     seconds = pipe.feature_extractor.nb_max_samples / pipe.feature_extractor.sampling_rate + 0.5
     synthetic = synthetic_waveforms(sr, seconds)
-    two = json.loads((ref_dir / "cases.json").read_text(encoding="utf-8"))
-    two_case = next(c for c in two if c["id"] == "two_waveforms")
-    sets = [("synthetic", SYNTHETIC_PROMPTS, np.concatenate([synthetic, synthetic[[1, 0, 2, 3]]]), 4),
-            ("two_waveforms", [two_case["prompt"]], np.load(ref_dir / "two_waveforms" / "waveform_generated.npy"),
-             two_case["num_waveforms_per_prompt"])]
+    sets = [("synthetic", SYNTHETIC_PROMPTS, np.concatenate([synthetic, synthetic[[1, 0, 2, 3]]]), 4)]
+    # and the candidates of every text-to-audio reference case with several waveforms per prompt
+    for case in json.loads((ref_dir / "cases.json").read_text(encoding="utf-8")):
+        generated = ref_dir / case["id"] / "waveform_generated.npy"
+        if generated.exists():
+            prompts = case["prompt"] if isinstance(case["prompt"], list) else [case["prompt"]]
+            sets.append((case["id"], prompts, np.load(generated), case["num_waveforms_per_prompt"]))
     index = []
     for name, prompts, waveforms, per_prompt in sets:
         result = clap_scores(pipe, prompts, waveforms, per_prompt)

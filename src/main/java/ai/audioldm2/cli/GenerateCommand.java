@@ -96,10 +96,10 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "Audio-to-audio: transform this clip (WAV, FLAC, OGG/Vorbis or MP3, any rate and channels).")
     Path inputAudio;
 
-    @Option(names = "--strength", defaultValue = "0.5", paramLabel = "S",
+    @Option(names = "--strength", paramLabel = "S",
             description = "With --input-audio, in [0, 1]: 0 keeps the input, 1 re-runs the whole schedule "
-                    + "(default: ${DEFAULT-VALUE}).")
-    double strength;
+                    + "(default: " + GenerationRequest.DEFAULT_STRENGTH + ").")
+    Double strength;
 
     @Option(names = "--waveforms", defaultValue = "1", paramLabel = "N",
             description = "Candidates to generate; the best by CLAP score goes to --out (default: ${DEFAULT-VALUE}).")
@@ -183,6 +183,10 @@ public final class GenerateCommand implements Callable<Integer> {
             stderr.println("error: cannot read --prompt-file " + promptSource.file + ": " + oneLine(e));
             return EXIT_USAGE;
         }
+        if (strength != null && inputAudio == null) {
+            stderr.println("error: --strength applies to audio-to-audio only; give --input-audio too");
+            return EXIT_USAGE;
+        }
         DecodedAudio input = null;
         if (inputAudio != null) {
             try {
@@ -203,7 +207,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 negativePrompt == null ? null : List.of(negativePrompt), seconds, steps, guidance, usedSeed,
                 scheduler, eta, waveforms);
         if (input != null) {
-            request = request.withInputAudio(input, strength);
+            request = request.withInputAudio(input, strength != null ? strength : GenerationRequest.DEFAULT_STRENGTH);
         }
         long loadStart = System.nanoTime();
         try (AudioLdm2Pipeline pipeline = AudioLdm2Pipeline.load(modelDir, options)) {

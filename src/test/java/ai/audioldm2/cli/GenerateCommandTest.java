@@ -210,6 +210,11 @@ class GenerateCommandTest {
                 "--out", tmp.resolve("x.wav").toString());
         assertEquals(GenerateCommand.EXIT_USAGE, code);
         assertOneErrorLine("strength must be a number in [0, 1]");
+        err.reset();
+        code = GenerateCommand.run("--model-dir", BUNDLE, "--prompt", "dog", "--strength", "0.3",
+                "--out", tmp.resolve("x.wav").toString());
+        assertEquals(GenerateCommand.EXIT_USAGE, code);
+        assertOneErrorLine("--strength applies to audio-to-audio only");
     }
 
     @Test

@@ -7,9 +7,8 @@ import ai.audioldm2.onnx.TinyBundle;
 import ai.audioldm2.random.TorchGenerator;
 import ai.audioldm2.testing.Npy;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -42,6 +41,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  *       Runtime against torch, fed back through the denoising steps).</li>
  * </ul>
  */
+@ExtendWith(TinyPipeline.class)
 class AudioToAudioParityTest {
 
     static final double MEL_TOLERANCE = 1e-4;
@@ -49,24 +49,12 @@ class AudioToAudioParityTest {
     private static AudioLdm2Pipeline pipeline;
 
     @BeforeAll
-    static void load() {
-        pipeline = AudioLdm2Pipeline.load(TinyBundle.DIR, RuntimeOptions.cpuDefaults());
-    }
-
-    @AfterAll
-    static void close() {
-        if (pipeline != null) {
-            pipeline.close();
-        }
+    static void load(AudioLdm2Pipeline shared) {
+        pipeline = shared;
     }
 
     static Stream<JsonNode> cases() throws IOException {
-        List<JsonNode> list = new ArrayList<>();
-        new ObjectMapper().readTree(REFERENCE.resolve("cases.json").toFile()).forEach(c -> {
-            if (c.has("strength")) {
-                list.add(c);
-            }
-        });
+        List<JsonNode> list = DiffusersParityTest.referenceCases(true);
         assertTrue(list.size() >= 2, "reference/cases.json lists fewer than 2 audio-to-audio cases");
         return list.stream();
     }

@@ -3,9 +3,9 @@ package ai.audioldm2.pipeline;
 import ai.audioldm2.audio.DecodedAudio;
 import ai.audioldm2.onnx.ModelBundle;
 import ai.audioldm2.onnx.TinyBundle;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,20 +20,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Audio-to-audio beyond numerics (AudioToAudioParityTest has those): strength edges, validation, stages, ranking. */
+@ExtendWith(TinyPipeline.class)
 class AudioToAudioTest {
 
     private static AudioLdm2Pipeline pipeline;
 
     @BeforeAll
-    static void load() {
-        pipeline = AudioLdm2Pipeline.load(TinyBundle.DIR, RuntimeOptions.cpuDefaults());
-    }
-
-    @AfterAll
-    static void close() {
-        if (pipeline != null) {
-            pipeline.close();
-        }
+    static void load(AudioLdm2Pipeline shared) {
+        pipeline = shared;
     }
 
     private static DecodedAudio tone(int rate, int frames, int channels) {
@@ -71,6 +65,34 @@ class AudioToAudioTest {
         assertEquals(2, stepsRun(request(audio, 10, 0.29)));   // int(2.9)
         assertEquals(0, stepsRun(request(audio, 3, 0.2)));     // int(0.6) = 0: nothing to denoise
         assertEquals(0, stepsRun(request(audio, 10, 0.0)));
+    }
+
+    @Test
+    void everySchedulerStartsAtItsBeginIndex() {
+        DecodedAudio audio = tone(16000, 8000, 1);
+        for (String scheduler : pipeline.info().schedulers()) {
+            GenerationRequest request = GenerationRequest.of("A dog barks.", null, 0.5, 6, 2.5, 11, scheduler)
+                    .withInputAudio(audio, 0.5);
+            AtomicInteger steps = new AtomicInteger();
+            GenerationResult result = pipeline.generate(request, new GenerationObserver() {
+                @Override
+                public void stepFinished(int step, int totalSteps) {
+                    steps.incrementAndGet();
+                }
+            });
+            // diffusers' img2img keeps timesteps[t_start * order:], t_start = 3: the last 3 of 6, except Heun
+            // (11 timesteps, order 2: 11 - 6 = 5) and PLMS (PNDMScheduler with skip_prk_steps, as Java builds it:
+            // 7 timesteps, 7 - 3 = 4); counts from diffusers 0.42.1's StableDiffusionImg2ImgPipeline.get_timesteps
+            int expected = switch (scheduler) {
+                case "heun" -> 5;
+                case "pndm" -> 4;
+                default -> 3;
+            };
+            assertEquals(expected, steps.get(), scheduler);
+            for (float v : result.waveforms()[0]) {
+                assertTrue(Float.isFinite(v), scheduler);
+            }
+        }
     }
 
     @Test

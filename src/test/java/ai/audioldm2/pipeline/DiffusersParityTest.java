@@ -4,8 +4,8 @@ import ai.audioldm2.onnx.TinyBundle;
 import ai.audioldm2.testing.Npy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -41,6 +41,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * </ul>
  * Measured errors are printed per case and stage.
  */
+@ExtendWith(TinyPipeline.class)
 class DiffusersParityTest {
 
     static final double TOLERANCE = 1e-4;
@@ -48,28 +49,26 @@ class DiffusersParityTest {
     private static AudioLdm2Pipeline pipeline;
 
     @BeforeAll
-    static void load() {
-        pipeline = AudioLdm2Pipeline.load(TinyBundle.DIR, RuntimeOptions.cpuDefaults());
-    }
-
-    @AfterAll
-    static void close() {
-        if (pipeline != null) {
-            pipeline.close();
-        }
+    static void load(AudioLdm2Pipeline shared) {
+        pipeline = shared;
     }
 
     static Stream<JsonNode> cases() throws IOException {
-        JsonNode cases = new ObjectMapper().readTree(REFERENCE.resolve("cases.json").toFile());
-        List<JsonNode> list = new ArrayList<>();
         // audio-to-audio cases (a "strength") have their own test, AudioToAudioParityTest
-        cases.forEach(c -> {
-            if (!c.has("strength")) {
+        List<JsonNode> list = referenceCases(false);
+        assertTrue(list.size() > 0, "reference/cases.json lists no case");
+        return list.stream();
+    }
+
+    /** The entries of reference/cases.json that are audio-to-audio cases, or those that are not. */
+    static List<JsonNode> referenceCases(boolean audioToAudio) throws IOException {
+        List<JsonNode> list = new ArrayList<>();
+        new ObjectMapper().readTree(REFERENCE.resolve("cases.json").toFile()).forEach(c -> {
+            if (c.has("strength") == audioToAudio) {
                 list.add(c);
             }
         });
-        assertTrue(list.size() > 0, "reference/cases.json lists no case");
-        return list.stream();
+        return list;
     }
 
     @ParameterizedTest(name = "{0}")
