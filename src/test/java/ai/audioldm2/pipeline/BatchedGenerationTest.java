@@ -1,9 +1,8 @@
 package ai.audioldm2.pipeline;
 
-import ai.audioldm2.onnx.TinyBundle;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
 
@@ -17,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * prompt (and so T5 length), negative prompt, seed and guidance scale; the stochastic schedulers check that each
  * item's scheduler noise comes from its own generator.
  */
+@ExtendWith(TinyPipeline.class)
 class BatchedGenerationTest {
 
     /**
@@ -32,16 +32,9 @@ class BatchedGenerationTest {
     private static double duration;
 
     @BeforeAll
-    static void load() {
-        pipeline = AudioLdm2Pipeline.load(TinyBundle.DIR, RuntimeOptions.cpuDefaults());
+    static void load(AudioLdm2Pipeline shared) {
+        pipeline = shared;
         duration = pipeline.info().minDurationSeconds() * 3;
-    }
-
-    @AfterAll
-    static void close() {
-        if (pipeline != null) {
-            pipeline.close();
-        }
     }
 
     private static GenerationRequest request(String prompt, String negative, double guidance, long seed,
