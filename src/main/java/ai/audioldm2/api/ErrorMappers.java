@@ -1,5 +1,6 @@
 package ai.audioldm2.api;
 
+import ai.audioldm2.audio.AudioDecodeException;
 import ai.audioldm2.config.ServiceConfig;
 import ai.audioldm2.jobs.GenerationService;
 import ai.audioldm2.jobs.JobCancelledException;
@@ -37,22 +38,13 @@ public class ErrorMappers {
     @Inject
     ServiceConfig config;
 
-    @ServerExceptionMapper
-    public Response validation(RequestValidationException e) {
-        metrics.failed(FailureKind.VALIDATION);
-        return json(422, e.errors());
-    }
-
-    @ServerExceptionMapper
-    public Response invalidForPipeline(InvalidGenerationRequestException e) {
-        metrics.failed(FailureKind.VALIDATION);
-        return json(422, List.of(ValidationError.body(e.field(), "Value error, " + e.getMessage(), "value_error")));
-    }
-
-    @ServerExceptionMapper
-    public Response malformed(MalformedRequestException e) {
-        metrics.failed(FailureKind.BAD_REQUEST);
-        return json(400, e.getMessage());
+    /** The request's own fault: 422 (schema, pipeline refusal), 400 (malformed JSON, base64, audio), 413 (audio). */
+    @ServerExceptionMapper({RequestValidationException.class, InvalidGenerationRequestException.class,
+            MalformedRequestException.class, AudioDecodeException.class})
+    public Response requestAtFault(RuntimeException e) {
+        ItemError error = ItemError.of(e, List.of("body")).orElseThrow(() -> e);
+        metrics.failed(error.kind());
+        return json(error.statusCode(), error.detail());
     }
 
     @ServerExceptionMapper

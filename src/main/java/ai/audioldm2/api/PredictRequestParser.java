@@ -1,6 +1,11 @@
 package ai.audioldm2.api;
 
+import ai.audioldm2.audio.AudioDecodeException;
+import ai.audioldm2.audio.AudioDecoder;
+import ai.audioldm2.audio.DecodeLimits;
+import ai.audioldm2.audio.DecodedAudio;
 import ai.audioldm2.config.ServiceConfig;
+import ai.audioldm2.pipeline.GenerationRequest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -29,16 +34,21 @@ public final class PredictRequestParser {
     static final String CLIENT_JOB_ID_PATTERN = "^[A-Za-z0-9._:-]{1,256}$";
     private static final Pattern CLIENT_JOB_ID = Pattern.compile(CLIENT_JOB_ID_PATTERN);
     private static final Set<String> FIELDS = Set.of("prompt", "negative_prompt", "duration", "guidance_scale",
-            "num_inference_steps", "seed", "scheduler", "audio_input_b64", "client_job_id");
+            "num_inference_steps", "seed", "scheduler", "audio_input_b64", "strength", "num_waveforms_per_prompt",
+            "client_job_id");
+    private static final String BATCH_FIELD = "requests";
 
     private final ObjectReader reader;
     private final ServiceConfig.Limits limits;
     private final ServiceConfig.Defaults defaults;
+    private final DecodeLimits audioLimits;
 
     public PredictRequestParser(ObjectMapper mapper, ServiceConfig.Limits limits, ServiceConfig.Defaults defaults) {
         this.reader = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         this.limits = limits;
         this.defaults = defaults;
+        this.audioLimits = DecodeLimits.DEFAULT.withMaxDurationSeconds(limits.maxInputDuration())
+                .withMaxBytes(limits.maxInputBytes().asLongValue());
     }
 
     /**
@@ -46,42 +56,105 @@ public final class PredictRequestParser {
      * @param clientJobIdQuery the {@code client_job_id} query parameter, or null
      * @param schedulers      the loaded pipeline's schedulers, or null when no model is loaded yet
      * @throws MalformedRequestException  for a body that is not JSON, or base64 that does not decode
+     * @throws AudioDecodeException       for audio input that cannot be used (TOO_LARGE: 413, else 400)
      * @throws RequestValidationException for everything the schema forbids
      */
     public PredictRequest parse(byte[] body, String clientJobIdQuery, List<String> schedulers) {
-        if (body == null || body.length == 0) {
-            throw new RequestValidationException(List.of(new ValidationError(List.of("body"), "Field required", "missing")));
-        }
-        JsonNode root = readJson(body);
+        return parseItem(readBody(body), List.of("body"), clientJobIdQuery, schedulers);
+    }
+
+    /**
+     * The items of a /predict/batch body {@code {"requests": [request, ...]}}, each to be read with
+     * {@link #parseItem}. Only the body as a whole is checked here: an object whose only field is a list of 1 to
+     * {@code maxItems} entries.
+     *
+     * @throws MalformedRequestException  for a body that is not JSON
+     * @throws RequestValidationException for any other shape
+     */
+    public List<JsonNode> batchItems(byte[] body, int maxItems) {
+        JsonNode root = readBody(body);
+        List<Object> at = List.of("body", BATCH_FIELD);
+        List<ValidationError> errors = new ArrayList<>();
         if (!root.isObject()) {
-            throw new RequestValidationException(List.of(new ValidationError(List.of("body"),
-                    "Input should be a valid dictionary or object to extract fields from", "model_attributes_type")));
+            errors.add(notAnObject(List.of("body")));
+        } else {
+            root.fieldNames().forEachRemaining(name -> {
+                if (!name.equals(BATCH_FIELD)) {
+                    errors.add(ValidationError.body(name, "Extra inputs are not permitted", "extra_forbidden"));
+                }
+            });
+            JsonNode list = root.get(BATCH_FIELD);
+            if (list == null) {
+                errors.add(new ValidationError(at, "Field required", "missing"));
+            } else if (!list.isArray()) {
+                errors.add(new ValidationError(at, "Input should be a valid list", "list_type"));
+            } else if (list.isEmpty()) {
+                errors.add(new ValidationError(at, "List should have at least 1 item after validation, not 0",
+                        "too_short"));
+            } else if (list.size() > maxItems) {
+                errors.add(new ValidationError(at, "List should have at most " + maxItems
+                        + " items after validation, not " + list.size(), "too_long"));
+            }
         }
-        Fields fields = new Fields(root);
+        if (!errors.isEmpty()) {
+            throw new RequestValidationException(errors);
+        }
+        List<JsonNode> items = new ArrayList<>();
+        root.get(BATCH_FIELD).forEach(items::add);
+        return items;
+    }
+
+    /**
+     * One request object found at {@code location} (["body"] for /predict, ["body", "requests", i] in a batch);
+     * error locations start there.
+     */
+    public PredictRequest parseItem(JsonNode root, List<Object> location, String clientJobIdQuery,
+                                    List<String> schedulers) {
+        if (!root.isObject()) {
+            throw new RequestValidationException(List.of(notAnObject(location)));
+        }
+        Fields fields = new Fields(root, location);
         for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!FIELDS.contains(name)) {
-                fields.errors.add(ValidationError.body(name, "Extra inputs are not permitted", "extra_forbidden"));
+                fields.error(name, "Extra inputs are not permitted", "extra_forbidden");
             }
         }
         String prompt = fields.prompt();
         String negativePrompt = fields.has("negative_prompt")
                 ? fields.optionalText("negative_prompt", limits.maxPromptChars())
                 : defaults.negativePrompt().orElse(null);
-        double duration = fields.number("duration", defaults.duration(), limits.minDuration(), limits.maxDuration());
+        DecodedAudio audioInput = fields.audioInput();
+        // audio-to-audio: the input's length by default, brought within the limits (the input is padded or trimmed)
+        double defaultDuration = audioInput == null ? defaults.duration()
+                : Math.min(Math.max(audioInput.durationSeconds(), limits.minDuration()), limits.maxDuration());
+        double duration = fields.number("duration", defaultDuration, limits.minDuration(), limits.maxDuration());
+        Double strength = fields.strength(audioInput != null);
         double guidanceScale = fields.number("guidance_scale", defaults.guidanceScale(),
                 limits.minGuidanceScale(), limits.maxGuidanceScale());
         int steps = (int) fields.integer("num_inference_steps", defaults.numInferenceSteps(),
                 limits.minSteps(), limits.maxSteps());
+        int waveforms = (int) fields.integer("num_waveforms_per_prompt", 1, 1, limits.maxWaveformsPerPrompt());
         Long seed = fields.seed();
         String scheduler = fields.scheduler(schedulers);
-        String audioInput = fields.audioInput();
         String clientJobId = fields.clientJobId(clientJobIdQuery);
         if (!fields.errors.isEmpty()) {
             throw new RequestValidationException(fields.errors);
         }
         return new PredictRequest(prompt, negativePrompt, duration, guidanceScale, steps, seed, scheduler,
-                audioInput, clientJobId);
+                audioInput, strength, waveforms, clientJobId);
+    }
+
+    private JsonNode readBody(byte[] body) {
+        if (body == null || body.length == 0) {
+            throw new RequestValidationException(List.of(new ValidationError(List.of("body"), "Field required", "missing")));
+        }
+        return readJson(body);
+    }
+
+    private static ValidationError notAnObject(List<Object> location) {
+        return new ValidationError(location, "Input should be a valid dictionary or object to extract fields from",
+                "model_attributes_type");
     }
 
     private JsonNode readJson(byte[] body) {
@@ -97,10 +170,22 @@ public final class PredictRequestParser {
     /** The fields of one body and the problems found so far. */
     private final class Fields {
         final JsonNode root;
+        final List<Object> location;
         final List<ValidationError> errors = new ArrayList<>();
 
-        Fields(JsonNode root) {
+        Fields(JsonNode root, List<Object> location) {
             this.root = root;
+            this.location = location;
+        }
+
+        void error(String field, String msg, String type) {
+            errors.add(new ValidationError(at(field), msg, type));
+        }
+
+        private List<Object> at(String field) {
+            List<Object> loc = new ArrayList<>(location);
+            loc.add(field);
+            return List.copyOf(loc);
         }
 
         boolean has(String name) {
@@ -110,14 +195,14 @@ public final class PredictRequestParser {
         String prompt() {
             JsonNode node = root.get("prompt");
             if (node == null) {
-                errors.add(ValidationError.body("prompt", "Field required", "missing"));
+                error("prompt", "Field required", "missing");
                 return null;
             }
             String text = text("prompt", node, limits.maxPromptChars());
             if (text != null && text.isBlank()) {
-                errors.add(ValidationError.body("prompt", text.isEmpty()
+                error("prompt", text.isEmpty()
                         ? "String should have at least 1 character" : "Value error, prompt must not be blank",
-                        text.isEmpty() ? "string_too_short" : "value_error"));
+                        text.isEmpty() ? "string_too_short" : "value_error");
                 return null;
             }
             return text;
@@ -130,13 +215,13 @@ public final class PredictRequestParser {
 
         private String text(String name, JsonNode node, int maxChars) {
             if (!node.isTextual()) {
-                errors.add(ValidationError.body(name, "Input should be a valid string", "string_type"));
+                error(name, "Input should be a valid string", "string_type");
                 return null;
             }
             String text = node.textValue();
             if (text.codePointCount(0, text.length()) > maxChars) {
-                errors.add(ValidationError.body(name, "String should have at most " + maxChars + " characters",
-                        "string_too_long"));
+                error(name, "String should have at most " + maxChars + " characters",
+                        "string_too_long");
                 return null;
             }
             return text;
@@ -148,7 +233,7 @@ public final class PredictRequestParser {
                 return fallback;
             }
             if (!node.isNumber()) {
-                errors.add(ValidationError.body(name, "Input should be a valid number", "float_type"));
+                error(name, "Input should be a valid number", "float_type");
                 return fallback;
             }
             double value = node.doubleValue();
@@ -174,11 +259,11 @@ public final class PredictRequestParser {
 
         private void checkRange(String name, double value, double min, double max) {
             if (value < min) {
-                errors.add(ValidationError.body(name, "Input should be greater than or equal to " + formatLimit(min),
-                        "greater_than_equal"));
+                error(name, "Input should be greater than or equal to " + formatLimit(min),
+                        "greater_than_equal");
             } else if (value > max) {
-                errors.add(ValidationError.body(name, "Input should be less than or equal to " + formatLimit(max),
-                        "less_than_equal"));
+                error(name, "Input should be less than or equal to " + formatLimit(max),
+                        "less_than_equal");
             }
         }
 
@@ -193,21 +278,21 @@ public final class PredictRequestParser {
             } else if (node.isNumber() && node.decimalValue().stripTrailingZeros().scale() <= 0) {
                 value = node.decimalValue().toBigIntegerExact();
             } else if (node.isNumber()) {
-                errors.add(ValidationError.body(name,
-                        "Input should be a valid integer, got a number with a fractional part", "int_from_float"));
+                error(name,
+                        "Input should be a valid integer, got a number with a fractional part", "int_from_float");
                 return Optional.empty();
             } else {
-                errors.add(ValidationError.body(name, "Input should be a valid integer", "int_type"));
+                error(name, "Input should be a valid integer", "int_type");
                 return Optional.empty();
             }
             if (value.compareTo(BigInteger.valueOf(min)) < 0) {
-                errors.add(ValidationError.body(name, "Input should be greater than or equal to " + min,
-                        "greater_than_equal"));
+                error(name, "Input should be greater than or equal to " + min,
+                        "greater_than_equal");
                 return Optional.empty();
             }
             if (value.compareTo(BigInteger.valueOf(max)) > 0) {
-                errors.add(ValidationError.body(name, "Input should be less than or equal to " + max,
-                        "less_than_equal"));
+                error(name, "Input should be less than or equal to " + max,
+                        "less_than_equal");
                 return Optional.empty();
             }
             return Optional.of(value.longValueExact());
@@ -220,33 +305,54 @@ public final class PredictRequestParser {
             }
             String name = text("scheduler", node, Integer.MAX_VALUE);
             if (name != null && available != null && !available.contains(name)) {
-                errors.add(ValidationError.body("scheduler", "Input should be "
+                error("scheduler", "Input should be "
                         + available.stream().map(s -> "'" + s + "'").collect(Collectors.joining(", ")),
-                        "literal_error"));
+                        "literal_error");
             }
             return name;
         }
 
-        /** Audio-to-audio arrives with its own issue; until then valid base64 is refused as unsupported. */
-        String audioInput() {
+        /**
+         * The decoded audio_input_b64, or null. Bad base64 is a 400 (MalformedRequestException); audio the decoder
+         * refuses, or a clip without samples, an AudioDecodeException (413 for too many bytes, else 400).
+         */
+        DecodedAudio audioInput() {
             String encoded = optionalText("audio_input_b64", Integer.MAX_VALUE);
             if (encoded == null) {
                 return null;
             }
+            byte[] file;
             try {
-                Base64.getDecoder().decode(encoded);
+                file = Base64.getDecoder().decode(encoded);
             } catch (IllegalArgumentException e) {
                 throw new MalformedRequestException("audio_input_b64 is not valid base64: " + e.getMessage());
             }
-            errors.add(ValidationError.body("audio_input_b64",
-                    "Value error, audio-to-audio is not available in this version", "value_error"));
-            return encoded;
+            DecodedAudio audio = AudioDecoder.decode(file, audioLimits);
+            if (audio.frames() == 0) {
+                throw new AudioDecodeException(AudioDecodeException.Problem.EMPTY,
+                        "The audio input has no samples", audioLimits);
+            }
+            return audio;
+        }
+
+        /** Only with audio input: a number in [0, 1], the default when absent. Null for text-to-audio. */
+        Double strength(boolean audioToAudio) {
+            JsonNode node = root.get("strength");
+            if (!audioToAudio) {
+                if (node != null && !node.isNull()) {
+                    error("strength", "Value error, strength applies to audio-to-audio only: "
+                            + "give audio_input_b64 or leave strength out", "value_error");
+                }
+                return null;
+            }
+            return node == null || node.isNull() ? GenerationRequest.DEFAULT_STRENGTH
+                    : number("strength", GenerationRequest.DEFAULT_STRENGTH, 0.0, 1.0);
         }
 
         String clientJobId(String fromQuery) {
             JsonNode node = root.get("client_job_id");
             if (node != null && !node.isNull()) {
-                return validClientJobId(List.of("body", "client_job_id"), text("client_job_id", node, Integer.MAX_VALUE));
+                return validClientJobId(at("client_job_id"), text("client_job_id", node, Integer.MAX_VALUE));
             }
             return fromQuery == null ? null : validClientJobId(List.of("query", "client_job_id"), fromQuery);
         }

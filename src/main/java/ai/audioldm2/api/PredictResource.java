@@ -6,9 +6,11 @@ import ai.audioldm2.jobs.Generated;
 import ai.audioldm2.jobs.GenerationService;
 import ai.audioldm2.jobs.Job;
 import ai.audioldm2.jobs.ModelState;
+import ai.audioldm2.pipeline.AudioLdm2Pipeline;
 import ai.audioldm2.pipeline.GenerationRequest;
 import ai.audioldm2.telemetry.GenerationTracing;
 import ai.audioldm2.telemetry.ServiceMetrics;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
@@ -25,6 +27,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
@@ -32,12 +35,13 @@ import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 import java.time.Duration;
-import java.util.Base64;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 
 /**
- * POST /predict: text to audio.
+ * POST /predict: text to audio (or audio to audio); POST /predict/batch: several such requests at once.
  *
  * <p>Threads: the method is {@code @Blocking}, so reading and validating a body of up to the body limit (base64
  * audio included) happens on a Quarkus worker thread, never on the event loop. It then only queues the job and
@@ -98,27 +102,94 @@ public class PredictResource {
         ModelState model = generation.modelState();
         PredictRequest request = parser.parse(body, clientJobIdQuery,
                 model.info() == null ? null : model.info().schedulers());
-        long seed = request.seed() != null ? request.seed() : ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
-        GenerationRequest generationRequest = GenerationRequest.of(request.prompt(), request.negativePrompt(),
-                request.duration(), request.numInferenceSteps(), request.guidanceScale(), seed, request.scheduler());
+        GenerationRequest generationRequest = request.toGeneration(seedFor(request));
         boolean rawWav = prefersWav(headers.getAcceptableMediaTypes());
         Job<Generated> job = generation.submit(generationRequest, request.clientJobId(),
                 tracing.parentOf(headers::getHeaderString));
-        return Uni.createFrom().completionStage(job.result())
-                .map(generated -> rawWav
+        return answerWhenDone(job, connection, generated -> rawWav
                         ? wavResponse(request, generated)
-                        : Response.ok(jsonBody(request, generated), MediaType.APPLICATION_JSON_TYPE).build())
-                // Quarkus REST cancels the Uni when the connection closes; a client that left before the Uni was
-                // subscribed (while the body was being validated) is caught by the check at subscription.
+                        : Response.ok(PredictResponse.of(request, generated), MediaType.APPLICATION_JSON_TYPE).build())
+                .onTermination().invoke((response, failure, cancelled) -> metrics.predictFinished(
+                        cancelled ? "cancelled" : failure != null ? "failed" : "ok",
+                        Duration.ofNanos(System.nanoTime() - received)));
+    }
+
+    @POST
+    @Path("/batch")
+    @Blocking
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Generate audio for several requests at once",
+            description = "Body `{\"requests\": [<PredictRequest>, ...]}` with 1 to `audioldm2.limits.max-batch-items` "
+                    + "(default 8) requests. The answer is a list in the same order: each slot is the request's "
+                    + "/predict JSON answer or `{\"status_code\": 4xx, \"detail\": ...}`; one bad request does "
+                    + "not fail the others. Requests with the same steps, scheduler, duration and guidance on/off "
+                    + "share UNet calls; each keeps its own seed, prompts and guidance scale, and gets the audio it "
+                    + "would get alone. The batch takes one queue place per valid request (all places when it has "
+                    + "more) and runs on one worker.")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = BatchRequest.class)))
+    @APIResponse(responseCode = "200", description = "one slot per request, in request order",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(type = SchemaType.ARRAY, implementation = BatchSlot.class)))
+    @APIResponse(responseCode = "400", description = "malformed JSON")
+    @APIResponse(responseCode = "413", description = "body larger than the configured limit")
+    @APIResponse(responseCode = "422", description = "the body is not {\"requests\": [...]} with 1 to N entries")
+    @APIResponse(responseCode = "503", description = "queue full or model not loaded; see Retry-After")
+    public Uni<Response> predictBatch(byte[] body, @Context HttpHeaders headers,
+                                      @Context HttpServerResponse connection) {
+        List<JsonNode> items = parser.batchItems(body, config.limits().maxBatchItems());
+        AudioLdm2Pipeline pipeline = generation.readyPipeline();
+        BatchSlot[] slots = new BatchSlot[items.size()];
+        List<Integer> accepted = new ArrayList<>();
+        List<PredictRequest> requests = new ArrayList<>();
+        List<GenerationService.BatchItem> work = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            List<Object> location = List.of("body", "requests", i);
+            try {
+                PredictRequest request = parser.parseItem(items.get(i), location, null, pipeline.info().schedulers());
+                GenerationRequest generationRequest = request.toGeneration(seedFor(request));
+                pipeline.validate(generationRequest);
+                accepted.add(i);
+                requests.add(request);
+                work.add(new GenerationService.BatchItem(generationRequest, request.clientJobId()));
+            } catch (RuntimeException e) {
+                ItemError error = ItemError.of(e, location).orElseThrow(() -> e);
+                metrics.failed(error.kind());
+                slots[i] = error;
+            }
+        }
+        if (work.isEmpty()) {
+            return Uni.createFrom().item(Response.ok(List.of(slots), MediaType.APPLICATION_JSON_TYPE).build());
+        }
+        Job<List<Generated>> job = generation.submitBatch(work, tracing.parentOf(headers::getHeaderString));
+        return answerWhenDone(job, connection, generated -> {
+            for (int k = 0; k < accepted.size(); k++) {
+                slots[accepted.get(k)] = PredictResponse.of(requests.get(k), generated.get(k));
+            }
+            return Response.ok(List.of(slots), MediaType.APPLICATION_JSON_TYPE).build();
+        });
+    }
+
+    private static long seedFor(PredictRequest request) {
+        return request.seed() != null ? request.seed() : ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
+    }
+
+    /**
+     * The response once the job is done. Quarkus REST cancels the Uni when the connection closes, which withdraws
+     * the job; a client that left before the Uni was subscribed (while the body was being validated) is caught by
+     * the check at subscription.
+     */
+    private static <T> Uni<Response> answerWhenDone(Job<T> job, HttpServerResponse connection,
+                                                    Function<T, Response> answer) {
+        return Uni.createFrom().completionStage(job.result())
+                .map(answer)
                 .onSubscription().invoke(() -> {
                     if (connection.closed()) {
                         job.cancel();
                     }
                 })
-                .onCancellation().invoke(job::cancel)
-                .onTermination().invoke((response, failure, cancelled) -> metrics.predictFinished(
-                        cancelled ? "cancelled" : failure != null ? "failed" : "ok",
-                        Duration.ofNanos(System.nanoTime() - received)));
+                .onCancellation().invoke(job::cancel);
     }
 
     /** True when the client ranks audio/wav (or audio/*) above JSON; *&#47;* means JSON, the default. */
@@ -134,16 +205,6 @@ public class PredictResource {
         return false;
     }
 
-    private static PredictResponse jsonBody(PredictRequest request, Generated generated) {
-        float[] samples = generated.result().waveforms()[0];
-        int sampleRate = generated.result().sampleRate();
-        byte[] wav = WavWriter.toBytes(samples, sampleRate, WavWriter.SampleFormat.PCM16);
-        return new PredictResponse(Base64.getEncoder().encodeToString(wav), sampleRate,
-                (double) samples.length / sampleRate, samples.length, 1, request.prompt(), generated.result().seed(),
-                request.scheduler(), request.numInferenceSteps(), request.guidanceScale(),
-                new ResponseMeta(request.clientJobId(), generated.traceId(), generated.spanId()));
-    }
-
     private static Response wavResponse(PredictRequest request, Generated generated) {
         float[] samples = generated.result().waveforms()[0];
         int sampleRate = generated.result().sampleRate();
@@ -155,7 +216,14 @@ public class PredictResource {
                 .header("X-Channels", 1)
                 .header("X-Scheduler", request.scheduler())
                 .header("X-Num-Inference-Steps", request.numInferenceSteps())
-                .header("X-Guidance-Scale", request.guidanceScale());
+                .header("X-Guidance-Scale", request.guidanceScale())
+                .header("X-Num-Waveforms-Per-Prompt", request.numWaveformsPerPrompt());
+        if (request.strength() != null) {
+            response.header("X-Strength", request.strength());
+        }
+        if (generated.result().scores() != null) {
+            response.header("X-Clap-Score", generated.result().scores()[0]); // of this, the best candidate
+        }
         // Absent rather than empty when unknown; the client job id already matched a header-safe pattern.
         if (request.clientJobId() != null) {
             response.header("X-Client-Job-Id", request.clientJobId());

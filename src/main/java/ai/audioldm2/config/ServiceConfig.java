@@ -102,6 +102,22 @@ public interface ServiceConfig {
 
         @WithDefault("20.0")
         double maxGuidanceScale();
+
+        /** Most candidates one request may ask for (num_waveforms_per_prompt). */
+        @WithDefault("4")
+        int maxWaveformsPerPrompt();
+
+        /** Most requests in one POST /predict/batch. */
+        @WithDefault("8")
+        int maxBatchItems();
+
+        /** Longest audio-to-audio input clip, in seconds (a longer one is refused with 400). */
+        @WithDefault("30.0")
+        double maxInputDuration();
+
+        /** Largest audio-to-audio input file, decoded from base64 (a larger one is refused with 413). */
+        @WithDefault("12M")
+        MemorySize maxInputBytes();
     }
 
     /** Values used when a request leaves a field out. */

@@ -10,8 +10,9 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
- * A fixed pool of generation workers in front of a bounded waiting queue. A job is accepted when fewer than
- * concurrency + capacity jobs are admitted (running or waiting), and refused at once with
+ * A fixed pool of generation workers in front of a bounded waiting queue of places. A job is accepted when its
+ * places (one per request; a batch takes one per item) are free among concurrency + capacity (running or
+ * waiting), and refused at once with
  * {@link QueueFullException} otherwise, so callers never wait to be told "busy". Admission is counted here
  * rather than by the executor's queue bound, because an idle worker takes its job through that queue: a
  * bounded hand-off would refuse jobs while a worker is about to be free. Workers are started up front so that
@@ -47,23 +48,38 @@ public final class GenerationQueue implements AutoCloseable {
      * @throws QueueFullException when every worker is busy and the queue is full
      */
     public <T> Job<T> submit(Function<BooleanSupplier, T> work) {
-        if (admitted.incrementAndGet() > concurrency + capacity) {
-            admitted.decrementAndGet();
+        return submit(1, work);
+    }
+
+    /**
+     * Queues work that stands for {@code requests} requests (a batch), which takes as many places, or every place
+     * when it has more: a batch larger than the whole queue is accepted only when nothing else is admitted. It
+     * still runs on one worker.
+     *
+     * @throws QueueFullException when its places are not free
+     */
+    public <T> Job<T> submit(int requests, Function<BooleanSupplier, T> work) {
+        if (requests < 1) {
+            throw new IllegalArgumentException("a job stands for at least one request, got " + requests);
+        }
+        int places = Math.min(requests, concurrency + capacity);
+        if (admitted.addAndGet(places) > concurrency + capacity) {
+            admitted.addAndGet(-places);
             throw new QueueFullException(capacity);
         }
-        Job<T> job = new Job<>(work, this);
+        Job<T> job = new Job<>(work, this, places);
         try {
             executor.execute(job);
         } catch (RejectedExecutionException shutDown) {
-            admitted.decrementAndGet();
+            admitted.addAndGet(-places);
             throw new QueueFullException(capacity);
         }
         return job;
     }
 
-    /** Jobs waiting for a worker. */
+    /** Places taken by jobs waiting for a worker (a waiting batch counts its places). */
     public int queued() {
-        return executor.getQueue().size();
+        return executor.getQueue().stream().mapToInt(waiting -> ((Job<?>) waiting).places()).sum();
     }
 
     /** Jobs a worker is running now. */
@@ -91,16 +107,16 @@ public final class GenerationQueue implements AutoCloseable {
     /** A job cancelled before it ran leaves the queue and gives back its place. */
     void dequeue(Job<?> job) {
         executor.remove(job);
-        admitted.decrementAndGet();
+        admitted.addAndGet(-job.places());
     }
 
     void jobStarted() {
         running.incrementAndGet();
     }
 
-    void jobFinished() {
+    void jobFinished(Job<?> job) {
         running.decrementAndGet();
-        admitted.decrementAndGet();
+        admitted.addAndGet(-job.places());
     }
 
     /** Stops taking work, asks running jobs to stop at their next poll, and waits for them briefly. */

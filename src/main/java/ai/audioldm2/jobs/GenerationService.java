@@ -2,6 +2,7 @@ package ai.audioldm2.jobs;
 
 import ai.audioldm2.config.ServiceConfig;
 import ai.audioldm2.pipeline.AudioLdm2Pipeline;
+import ai.audioldm2.pipeline.BatchShape;
 import ai.audioldm2.pipeline.GenerationCancelledException;
 import ai.audioldm2.pipeline.GenerationRequest;
 import ai.audioldm2.pipeline.GenerationResult;
@@ -15,6 +16,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
 
@@ -67,12 +72,31 @@ public class GenerationService {
      * @throws QueueFullException     when no worker is free and the queue is full
      */
     public Job<Generated> submit(GenerationRequest request, String clientJobId, Context parent) {
-        ModelState state = model.state();
-        if (state.status() != ModelState.Status.READY) {
-            throw new ModelNotReadyException(state);
-        }
-        state.pipeline().validate(request); // refuse now what would fail after waiting in the queue
-        Job<Generated> job = queue.submit(cancelled -> generate(state.pipeline(), request, clientJobId, parent, cancelled));
+        AudioLdm2Pipeline pipeline = readyPipeline();
+        pipeline.validate(request); // refuse now what would fail after waiting in the queue
+        List<BatchItem> alone = List.of(new BatchItem(request, clientJobId));
+        return countingCancellations(queue.submit(
+                cancelled -> generateTogether(pipeline, alone, parent, cancelled).get(0)));
+    }
+
+    /**
+     * Queues requests as one job that takes one queue place per request and runs on one worker. Requests of one
+     * {@link BatchShape} run through the same pipeline calls ({@link AudioLdm2Pipeline#generateBatch}), groups in
+     * the order of their first request; the others run alone, one after another. Each request has its own
+     * {@code generate_audio} span under {@code parent}. Results in request order.
+     *
+     * @throws ModelNotReadyException while the model loads or after it failed
+     * @throws ai.audioldm2.pipeline.InvalidGenerationRequestException when the pipeline cannot run a request
+     * @throws QueueFullException     when the queue has not that many places free
+     */
+    public Job<List<Generated>> submitBatch(List<BatchItem> items, Context parent) {
+        AudioLdm2Pipeline pipeline = readyPipeline();
+        items.forEach(item -> pipeline.validate(item.request()));
+        return countingCancellations(queue.submit(items.size(),
+                cancelled -> generate(pipeline, items, parent, cancelled)));
+    }
+
+    private <T> Job<T> countingCancellations(Job<T> job) {
         job.result().whenComplete((done, failure) -> {
             if (isCancellation(failure)) {
                 metrics.failed(ServiceMetrics.FailureKind.CANCELLED);
@@ -81,18 +105,61 @@ public class GenerationService {
         return job;
     }
 
-    private Generated generate(AudioLdm2Pipeline pipeline, GenerationRequest request, String clientJobId,
-                               Context parent, BooleanSupplier cancelled) {
-        GenerationTracing.GenerationSpan span = tracing.start(parent, request, clientJobId);
+    /** A request to generate and the caller's id for it (null when none). */
+    public record BatchItem(GenerationRequest request, String clientJobId) {
+    }
+
+    /** The loaded pipeline. Also what a caller checks before validating requests against it. */
+    public AudioLdm2Pipeline readyPipeline() {
+        ModelState state = model.state();
+        if (state.status() != ModelState.Status.READY) {
+            throw new ModelNotReadyException(state);
+        }
+        return state.pipeline();
+    }
+
+    private List<Generated> generate(AudioLdm2Pipeline pipeline, List<BatchItem> items, Context parent,
+                                     BooleanSupplier cancelled) {
+        Map<Object, List<Integer>> groups = new LinkedHashMap<>();
+        for (int i = 0; i < items.size(); i++) {
+            // a request that cannot be batched gets a key of its own
+            Object shape = BatchShape.of(items.get(i).request()).map(Object.class::cast).orElseGet(Object::new);
+            groups.computeIfAbsent(shape, key -> new ArrayList<>()).add(i);
+        }
+        Generated[] generated = new Generated[items.size()];
+        for (List<Integer> group : groups.values()) {
+            List<BatchItem> members = group.stream().map(items::get).toList();
+            List<Generated> results = generateTogether(pipeline, members, parent, cancelled);
+            for (int k = 0; k < group.size(); k++) {
+                generated[group.get(k)] = results.get(k);
+            }
+        }
+        return List.of(generated);
+    }
+
+    private List<Generated> generateTogether(AudioLdm2Pipeline pipeline, List<BatchItem> items, Context parent,
+                                             BooleanSupplier cancelled) {
+        List<GenerationTracing.GenerationSpan> spans = items.stream()
+                .map(item -> tracing.start(parent, item.request(), item.clientJobId())).toList();
+        JobObserver observer = new JobObserver(cancelled, spans, metrics);
+        List<GenerationRequest> requests = items.stream().map(BatchItem::request).toList();
         RuntimeException failure = null;
         try {
-            GenerationResult result = pipeline.generate(request, new JobObserver(cancelled, span, metrics));
-            return new Generated(result, span.traceId(), span.spanId());
+            List<GenerationResult> results = requests.size() == 1
+                    ? List.of(pipeline.generate(requests.get(0), observer))
+                    : pipeline.generateBatch(requests, observer);
+            List<Generated> generated = new ArrayList<>(results.size());
+            for (int i = 0; i < results.size(); i++) {
+                generated.add(new Generated(results.get(i), spans.get(i).traceId(), spans.get(i).spanId()));
+            }
+            return generated;
         } catch (RuntimeException e) {
             failure = e;
             throw e;
         } finally {
-            span.end(failure);
+            for (GenerationTracing.GenerationSpan span : spans) {
+                span.end(failure);
+            }
         }
     }
 

@@ -17,13 +17,20 @@ public final class Job<T> implements Runnable {
 
     private final Function<BooleanSupplier, T> work;
     private final GenerationQueue owner;
+    private final int places;
     private final AtomicReference<State> state = new AtomicReference<>(State.QUEUED);
     private final CompletableFuture<T> result = new CompletableFuture<>();
     private volatile boolean cancelRequested;
 
-    Job(Function<BooleanSupplier, T> work, GenerationQueue owner) {
+    Job(Function<BooleanSupplier, T> work, GenerationQueue owner, int places) {
         this.work = work;
         this.owner = owner;
+        this.places = places;
+    }
+
+    /** Queue places this job takes while admitted. */
+    int places() {
+        return places;
     }
 
     /**
@@ -58,13 +65,21 @@ public final class Job<T> implements Runnable {
             return; // cancelled between being taken from the queue and starting
         }
         owner.jobStarted();
+        T value = null;
+        Throwable failure = null;
         try {
-            result.complete(work.apply(this::isCancelled));
-        } catch (Throwable failure) {
-            result.completeExceptionally(failure);
+            value = work.apply(this::isCancelled);
+        } catch (Throwable e) {
+            failure = e;
         } finally {
             state.set(State.FINISHED);
-            owner.jobFinished();
+            owner.jobFinished(this);
+        }
+        // Only now: a client answered may submit again at once and find the place it held free.
+        if (failure != null) {
+            result.completeExceptionally(failure);
+        } else {
+            result.complete(value);
         }
     }
 }

@@ -5,30 +5,34 @@ import ai.audioldm2.pipeline.Stage;
 import ai.audioldm2.telemetry.GenerationTracing;
 import ai.audioldm2.telemetry.ServiceMetrics;
 
+import java.util.List;
 import java.util.function.BooleanSupplier;
 
-/** Connects one running generation to its job's cancellation flag, its trace spans and the step metrics. */
+/**
+ * Connects one running generation to its job's cancellation flag, the step metrics and the trace spans of the
+ * requests it serves: one for a lone request, one per item when batched items share the stages.
+ */
 final class JobObserver implements GenerationObserver {
 
     private final BooleanSupplier cancelled;
-    private final GenerationTracing.GenerationSpan span;
+    private final List<GenerationTracing.GenerationSpan> spans;
     private final ServiceMetrics metrics;
     private int stepsDone;
 
-    JobObserver(BooleanSupplier cancelled, GenerationTracing.GenerationSpan span, ServiceMetrics metrics) {
+    JobObserver(BooleanSupplier cancelled, List<GenerationTracing.GenerationSpan> spans, ServiceMetrics metrics) {
         this.cancelled = cancelled;
-        this.span = span;
+        this.spans = List.copyOf(spans);
         this.metrics = metrics;
     }
 
     @Override
     public void stageStarted(Stage stage) {
-        span.stageStarted(stage);
+        spans.forEach(span -> span.stageStarted(stage));
     }
 
     @Override
     public void stageFinished(Stage stage, long nanos) {
-        span.stageFinished(stage);
+        spans.forEach(span -> span.stageFinished(stage));
         if (stage == Stage.DENOISING) {
             metrics.denoisingRate(stepsDone, nanos);
         }

@@ -145,12 +145,8 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
     public GenerationResult generate(GenerationRequest request, GenerationObserver observer, IntermediatesSink sink) {
         GenerationPlan plan = plan(request);
         StageTimer stages = new StageTimer(observer);
-        EncodedPrompt prompt = stages.run(Stage.TEXT_ENCODING, () -> encodePrompt(plan, sink));
-        FloatTensor generated = stages.run(Stage.LANGUAGE_MODEL, () -> languageModel.generate(
-                prompt.projected().hiddenStates(), prompt.projected().attentionMask()));
-        Conditioning conditioning = new Conditioning(generated.repeatRows(plan.waveformsPerPrompt()),
-                prompt.t5Embeds().repeatRows(plan.waveformsPerPrompt()),
-                prompt.t5Mask().repeatRows(plan.waveformsPerPrompt()), plan.guided());
+        TextConditioning text = conditionOnText(plan, stages, sink);
+        Conditioning conditioning = text.conditioning();
         sink.t5(conditioning.t5Embeds().data(), conditioning.t5Embeds().shape(),
                 conditioning.t5Mask().data(), conditioning.t5Mask().shape());
         sink.generatedEmbeds(conditioning.generatedEmbeds().data(), conditioning.generatedEmbeds().shape());
@@ -176,7 +172,7 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
             return new GenerationResult(waveforms, null, config.samplingRate(), request.seed(), stages.nanos());
         }
         ClapRanker.Ranking ranking = stages.run(Stage.RANKING, () -> ranker.rank(
-                positiveRows(prompt.clapEmbeds(), plan), waveforms, plan.waveformsPerPrompt()));
+                positiveRows(text.clapEmbeds(), plan), waveforms, plan.waveformsPerPrompt()));
         return new GenerationResult(ranking.waveforms(), ranking.scores(), config.samplingRate(), request.seed(),
                 stages.nanos());
     }
@@ -205,6 +201,34 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
         return ranker;
     }
 
+    /**
+     * Runs several single-prompt text-to-audio requests of one {@link BatchShape} through the same UNet, VAE and
+     * vocoder calls ({@link BatchedGeneration}); results in request order.
+     *
+     * @throws InvalidGenerationRequestException for a request this pipeline refuses or that does not share the
+     *                                           first request's shape
+     */
+    public List<GenerationResult> generateBatch(List<GenerationRequest> requests, GenerationObserver observer) {
+        List<GenerationPlan> plans = requests.stream().map(this::plan).toList();
+        return new BatchedGeneration(config, denoiser, vae, vocoder,
+                (plan, stages, sink) -> conditionOnText(plan, stages, sink).conditioning()).run(requests, plans, observer);
+    }
+
+    /** The CLAP text embeddings (for ranking) and what the UNet is conditioned on. */
+    private record TextConditioning(FloatTensor clapEmbeds, Conditioning conditioning) {
+    }
+
+    /** Text encoding and GPT-2: the UNet's conditioning, rows repeated for the waveforms per prompt. */
+    private TextConditioning conditionOnText(GenerationPlan plan, StageTimer stages, IntermediatesSink sink) {
+        EncodedPrompt prompt = stages.run(Stage.TEXT_ENCODING, () -> encodePrompt(plan, sink));
+        FloatTensor generated = stages.run(Stage.LANGUAGE_MODEL, () -> languageModel.generate(
+                prompt.projected().hiddenStates(), prompt.projected().attentionMask()));
+        return new TextConditioning(prompt.clapEmbeds(), new Conditioning(
+                generated.repeatRows(plan.waveformsPerPrompt()),
+                prompt.t5Embeds().repeatRows(plan.waveformsPerPrompt()),
+                prompt.t5Mask().repeatRows(plan.waveformsPerPrompt()), plan.guided()));
+    }
+
     /** CLAP and T5 text states, and their projection into GPT-2's input sequence. */
     private record EncodedPrompt(FloatTensor clapEmbeds, FloatTensor t5Embeds, LongTensor t5Mask,
                                  ProjectionModel.Projected projected) {
@@ -228,7 +252,7 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
     }
 
     /** torch.randn(shape, generator) in one call for the whole batch, times init_noise_sigma (in float32). */
-    private static float[] prepareLatents(GenerationPlan plan, TorchGenerator generator) {
+    static float[] prepareLatents(GenerationPlan plan, TorchGenerator generator) {
         float[] latents = new float[Math.toIntExact(Tensors.elementCount(plan.latentShape()))];
         generator.fillNormal(latents);
         float sigma = plan.scheduler().initNoiseSigma();

@@ -13,6 +13,7 @@ import ai.onnxruntime.OrtSession;
 
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -30,7 +31,19 @@ record Denoiser(OrtEnvironment env, OrtSession session) {
      */
     void denoise(float[] latents, long[] latentShape, Conditioning conditioning, float guidanceScale,
                  Scheduler scheduler, int firstStep, NoiseSource noise, GenerationObserver observer) {
+        float[] everyRow = new float[Math.toIntExact(latentShape[0])];
+        Arrays.fill(everyRow, guidanceScale);
+        denoise(latents, latentShape, conditioning, everyRow, scheduler, firstStep, noise, observer);
+    }
+
+    /**
+     * As above with a guidance scale per latent row ({@code guidanceScales[b]} for row b), so that requests batched
+     * together ({@link BatchedGeneration}) keep their own scales; the arithmetic per element is the same.
+     */
+    void denoise(float[] latents, long[] latentShape, Conditioning conditioning, float[] guidanceScales,
+                 Scheduler scheduler, int firstStep, NoiseSource noise, GenerationObserver observer) {
         int size = latents.length;
+        int rowSize = size / guidanceScales.length;
         int copies = conditioning.guided() ? 2 : 1;
         long[] batchShape = latentShape.clone();
         batchShape[0] *= copies;
@@ -67,7 +80,7 @@ record Denoiser(OrtEnvironment env, OrtSession session) {
                 if (conditioning.guided()) {
                     for (int j = 0; j < size; j++) {
                         float uncond = prediction[j];
-                        guided[j] = uncond + guidanceScale * (prediction[size + j] - uncond);
+                        guided[j] = uncond + guidanceScales[j / rowSize] * (prediction[size + j] - uncond);
                     }
                 }
                 scheduler.step(guided, i, latents, noise);

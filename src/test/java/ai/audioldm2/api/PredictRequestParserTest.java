@@ -1,5 +1,7 @@
 package ai.audioldm2.api;
 
+import ai.audioldm2.audio.AudioDecodeException;
+import ai.audioldm2.audio.WavWriter;
 import ai.audioldm2.config.ServiceConfig;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.configuration.MemorySize;
@@ -22,8 +24,13 @@ class PredictRequestParserTest {
     private static final List<String> SCHEDULERS = List.of("ddim", "dpm++2m");
 
     record Limits(MemorySize maxBodySize, int maxPromptChars, double minDuration, double maxDuration, int minSteps,
-                  int maxSteps, double minGuidanceScale, double maxGuidanceScale) implements ServiceConfig.Limits {
+                  int maxSteps, double minGuidanceScale, double maxGuidanceScale, int maxWaveformsPerPrompt,
+                  int maxBatchItems, double maxInputDuration, MemorySize maxInputBytes)
+            implements ServiceConfig.Limits {
     }
+
+    private static final int INPUT_RATE = 16000;
+    private static final int MAX_INPUT_BYTES = 64_000;
 
     record Defaults(Optional<String> negativePrompt, double duration, int numInferenceSteps, double guidanceScale,
                     String scheduler) implements ServiceConfig.Defaults {
@@ -33,7 +40,8 @@ class PredictRequestParserTest {
 
     private static PredictRequestParser parser(Optional<String> negativePrompt) {
         return new PredictRequestParser(new ObjectMapper(),
-                new Limits(new MemorySize(BigInteger.valueOf(1 << 20)), 2000, 1.0, 30.0, 10, 500, 1.0, 20.0),
+                new Limits(new MemorySize(BigInteger.valueOf(1 << 20)), 2000, 1.0, 30.0, 10, 500, 1.0, 20.0, 4, 8,
+                        1.5, new MemorySize(BigInteger.valueOf(MAX_INPUT_BYTES))),
                 new Defaults(negativePrompt, 10.0, 200, 3.5, "ddim"));
     }
 
@@ -52,7 +60,7 @@ class PredictRequestParserTest {
     @Test
     void fillsTheDocumentedDefaults() {
         PredictRequest request = parse("{\"prompt\": \"rain on a tin roof\"}");
-        assertEquals(new PredictRequest("rain on a tin roof", null, 10.0, 3.5, 200, null, "ddim", null, null), request);
+        assertEquals(new PredictRequest("rain on a tin roof", null, 10.0, 3.5, 200, null, "ddim", null, null, 1, null), request);
     }
 
     @Test
@@ -69,8 +77,8 @@ class PredictRequestParserTest {
         PredictRequest request = parse("""
                 {"prompt": "p", "negative_prompt": "n", "duration": 30, "guidance_scale": 1.0,
                  "num_inference_steps": 10.0, "seed": 9223372036854775807, "scheduler": "dpm++2m",
-                 "client_job_id": "550e8400-e29b-41d4-a716-446655440000"}""");
-        assertEquals(new PredictRequest("p", "n", 30.0, 1.0, 10, Long.MAX_VALUE, "dpm++2m", null,
+                 "num_waveforms_per_prompt": 4, "client_job_id": "550e8400-e29b-41d4-a716-446655440000"}""");
+        assertEquals(new PredictRequest("p", "n", 30.0, 1.0, 10, Long.MAX_VALUE, "dpm++2m", null, null, 4,
                 "550e8400-e29b-41d4-a716-446655440000"), request);
     }
 
@@ -151,14 +159,151 @@ class PredictRequestParserTest {
                 assertThrows(RequestValidationException.class, () -> parser.parse(new byte[0], null, SCHEDULERS)).errors());
     }
 
+    /** A 16-bit mono WAV of {@code seconds} of a 440 Hz tone, as base64. */
+    private static String wavBase64(double seconds) {
+        return Base64.getEncoder().encodeToString(wav(seconds));
+    }
+
+    private static byte[] wav(double seconds) {
+        float[] tone = new float[(int) (seconds * INPUT_RATE)];
+        for (int i = 0; i < tone.length; i++) {
+            tone[i] = (float) (0.3 * Math.sin(2 * Math.PI * 440 * i / INPUT_RATE));
+        }
+        return WavWriter.toBytes(tone, INPUT_RATE, WavWriter.SampleFormat.PCM16);
+    }
+
+    private PredictRequest withAudio(String base64, String more) {
+        return parse("{\"prompt\": \"p\", \"audio_input_b64\": \"" + base64 + "\"" + more + "}");
+    }
+
+    private AudioDecodeException badAudio(byte[] file) {
+        return assertThrows(AudioDecodeException.class, () -> withAudio(Base64.getEncoder().encodeToString(file), ""));
+    }
+
     @Test
-    void badBase64IsABadRequestAndGoodBase64IsNotSupportedYet() {
+    void audioInputIsDecodedAndSetsTheDefaultDurationAndStrength() {
+        PredictRequest request = withAudio(wavBase64(1.25), "");
+        assertEquals(1, request.audioInput().channelCount());
+        assertEquals(INPUT_RATE, request.audioInput().sampleRate());
+        assertEquals((int) (1.25 * INPUT_RATE), request.audioInput().frames());
+        assertEquals(1.25, request.duration());
+        assertEquals(0.5, request.strength());
+        assertEquals(0.75, withAudio(wavBase64(1.25), ", \"strength\": 0.75").strength());
+        assertEquals(2.0, withAudio(wavBase64(1.25), ", \"duration\": 2").duration());
+        // shorter than the minimum duration (1.0 here): brought up to it, the input is padded
+        assertEquals(1.0, withAudio(wavBase64(0.5), "").duration());
+        assertEquals(0.5, withAudio(wavBase64(0.5), "").audioInput().durationSeconds());
+        assertNull(parse("{\"prompt\": \"p\"}").strength());
+    }
+
+    @Test
+    void strengthNeedsAudioInputAndMustBeWithinZeroAndOne() {
+        assertEquals(List.of(error("strength", "Value error, strength applies to audio-to-audio only: give "
+                        + "audio_input_b64 or leave strength out", "value_error")),
+                errors("{\"prompt\": \"p\", \"strength\": 0.5}"));
+        assertEquals(List.of(error("strength", "Input should be less than or equal to 1.0", "less_than_equal")),
+                assertThrows(RequestValidationException.class,
+                        () -> withAudio(wavBase64(1.0), ", \"strength\": 1.5")).errors());
+        assertEquals(0.0, withAudio(wavBase64(1.0), ", \"strength\": 0").strength());
+    }
+
+    @Test
+    void waveformsPerPromptAreOneToTheLimit() {
+        assertEquals(List.of(error("num_waveforms_per_prompt", "Input should be less than or equal to 4",
+                "less_than_equal")), errors("{\"prompt\": \"p\", \"num_waveforms_per_prompt\": 5}"));
+        assertEquals(List.of(error("num_waveforms_per_prompt", "Input should be greater than or equal to 1",
+                "greater_than_equal")), errors("{\"prompt\": \"p\", \"num_waveforms_per_prompt\": 0}"));
+    }
+
+    @Test
+    void badBase64IsABadRequest() {
         MalformedRequestException bad = assertThrows(MalformedRequestException.class,
-                () -> parse("{\"prompt\": \"p\", \"audio_input_b64\": \"not base64!\"}"));
+                () -> withAudio("not base64!", ""));
         assertTrue(bad.getMessage().startsWith("audio_input_b64 is not valid base64"), bad.getMessage());
-        String wav = Base64.getEncoder().encodeToString("RIFF....WAVE".getBytes(StandardCharsets.US_ASCII));
-        assertEquals(List.of(error("audio_input_b64", "Value error, audio-to-audio is not available in this version",
-                "value_error")), errors("{\"prompt\": \"p\", \"audio_input_b64\": \"" + wav + "\"}"));
+    }
+
+    @Test
+    void everyKindOfBadAudioIsNamedWithTheAcceptedFormatsAndLimits() {
+        byte[] good = wav(1.0);
+        byte[] nineChannels = good.clone();
+        nineChannels[22] = 9;                                   // fmt channel count
+        byte[] zeroRate = good.clone();
+        java.util.Arrays.fill(zeroRate, 24, 28, (byte) 0);      // fmt sample rate
+        byte[] absurdRate = good.clone();
+        absurdRate[27] = 0x7f;                                   // ~2.1 GHz
+        byte[] floatCode = good.clone();
+        floatCode[20] = 2;                                      // ADPCM: an encoding WAV readers rarely support
+        byte[] wrongHeader = good.clone();
+        wrongHeader[8] = 'X';                                   // RIFF....XAVE
+        var cases = java.util.Map.of(
+                "EMPTY", new byte[0],
+                "TRUNCATED", java.util.Arrays.copyOf(good, 40),
+                "MALFORMED", wrongHeader,
+                "UNRECOGNISED_FORMAT", "plain text, not audio".getBytes(StandardCharsets.US_ASCII),
+                "UNSUPPORTED_ENCODING", floatCode,
+                "BAD_SAMPLE_RATE", zeroRate,
+                "BAD_CHANNEL_COUNT", nineChannels,
+                "TOO_LONG", wav(1.6),
+                "TOO_LARGE", new byte[MAX_INPUT_BYTES + 1]);
+        cases.forEach((problem, file) -> {
+            AudioDecodeException e = badAudio(file);
+            assertEquals(problem, e.problem().name(), e.getMessage());
+            assertTrue(e.getMessage().contains("Accepted: WAV"), e.getMessage());
+        });
+        assertEquals("BAD_SAMPLE_RATE", badAudio(absurdRate).problem().name());
+        // a well-formed file with no samples: nothing to transform
+        AudioDecodeException empty = badAudio(WavWriter.toBytes(new float[0], INPUT_RATE, WavWriter.SampleFormat.PCM16));
+        assertEquals("EMPTY", empty.problem().name(), empty.getMessage());
+    }
+
+    @Test
+    void aSilentClipIsValid() {
+        String silence = Base64.getEncoder().encodeToString(
+                WavWriter.toBytes(new float[INPUT_RATE], INPUT_RATE, WavWriter.SampleFormat.PCM16));
+        assertEquals(1.0, withAudio(silence, "").duration());
+    }
+
+    @Test
+    void batchBodiesAreCheckedAsAWholeFirst() {
+        assertEquals(2, parser.batchItems("{\"requests\": [{}, 5]}".getBytes(StandardCharsets.UTF_8), 2).size());
+        assertEquals(List.of(new ValidationError(List.of("body", "requests"),
+                        "List should have at most 2 items after validation, not 3", "too_long")),
+                batchErrors("{\"requests\": [{}, {}, {}]}"));
+        assertEquals(List.of(new ValidationError(List.of("body", "requests"),
+                        "List should have at least 1 item after validation, not 0", "too_short")),
+                batchErrors("{\"requests\": []}"));
+        assertEquals(List.of(new ValidationError(List.of("body", "requests"), "Input should be a valid list",
+                "list_type")), batchErrors("{\"requests\": {\"prompt\": \"p\"}}"));
+        assertEquals(List.of(error("extra", "Extra inputs are not permitted", "extra_forbidden"),
+                        new ValidationError(List.of("body", "requests"), "Field required", "missing")),
+                batchErrors("{\"extra\": 1}"));
+        assertEquals(List.of(new ValidationError(List.of("body"),
+                        "Input should be a valid dictionary or object to extract fields from", "model_attributes_type")),
+                batchErrors("[{\"prompt\": \"p\"}]"));
+        assertThrows(MalformedRequestException.class,
+                () -> parser.batchItems("{\"requests\": [".getBytes(StandardCharsets.UTF_8), 2));
+    }
+
+    @Test
+    void batchItemErrorsAreLocatedInTheList() throws Exception {
+        var item = new ObjectMapper().readTree("{\"prompt\": \"\", \"duration\": 99}");
+        assertEquals(List.of(
+                        new ValidationError(List.of("body", "requests", 3, "prompt"),
+                                "String should have at least 1 character", "string_too_short"),
+                        new ValidationError(List.of("body", "requests", 3, "duration"),
+                                "Input should be less than or equal to 30.0", "less_than_equal")),
+                assertThrows(RequestValidationException.class,
+                        () -> parser.parseItem(item, List.of("body", "requests", 3), null, SCHEDULERS)).errors());
+        var notAnObject = new ObjectMapper().readTree("5");
+        assertEquals(List.of(new ValidationError(List.of("body", "requests", 0),
+                        "Input should be a valid dictionary or object to extract fields from", "model_attributes_type")),
+                assertThrows(RequestValidationException.class,
+                        () -> parser.parseItem(notAnObject, List.of("body", "requests", 0), null, SCHEDULERS)).errors());
+    }
+
+    private List<ValidationError> batchErrors(String json) {
+        return assertThrows(RequestValidationException.class,
+                () -> parser.batchItems(json.getBytes(StandardCharsets.UTF_8), 2)).errors();
     }
 
     @Test

@@ -122,9 +122,9 @@ class GenerationQueueTest {
         CountDownLatch started = new CountDownLatch(1);
         AtomicInteger polls = new AtomicInteger();
         Job<String> job = queue.submit(cancelled -> {
-            started.countDown();
             while (!cancelled.getAsBoolean()) {
                 polls.incrementAndGet();
+                started.countDown(); // after a poll: on a loaded machine the cancel could otherwise come first
                 Thread.onSpinWait();
             }
             throw new JobCancelledException("stopped between steps");
@@ -151,6 +151,43 @@ class GenerationQueueTest {
         job.result().toCompletableFuture().cancel(true); // what Mutiny does to its copy when a client leaves
         release.countDown();
         assertEquals("done", job.result().toCompletableFuture().get(WAIT_SECONDS, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aBatchTakesOnePlacePerRequestAndGivesThemBackWhenWithdrawn() throws Exception {
+        queue = new GenerationQueue(1, 3);
+        CountDownLatch started = new CountDownLatch(1);
+        Job<String> running = queue.submit(blocker(started));
+        await(started);
+        Job<String> batch = queue.submit(2, blocker(new CountDownLatch(1)));
+        assertEquals(2, queue.queued());
+        queue.submit(blocker(new CountDownLatch(1)));               // the last of 1 + 3 places
+        assertEquals(3, queue.queued());
+        assertThrows(QueueFullException.class, () -> queue.submit(blocker(new CountDownLatch(1))));
+
+        batch.cancel();
+        assertEquals(1, queue.queued());
+        queue.submit(2, blocker(new CountDownLatch(1)));            // its two places are free again
+        assertThrows(QueueFullException.class, () -> queue.submit(blocker(new CountDownLatch(1))));
+        release.countDown();
+        assertEquals("done", running.result().toCompletableFuture().get(WAIT_SECONDS, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aBatchLargerThanTheQueueNeedsItEmpty() throws Exception {
+        queue = new GenerationQueue(1, 1);
+        CountDownLatch started = new CountDownLatch(1);
+        Job<String> big = queue.submit(5, blocker(started));      // capped at all 2 places
+        await(started);
+        assertThrows(QueueFullException.class, () -> queue.submit(blocker(new CountDownLatch(1))));
+        release.countDown();
+        assertEquals("done", big.result().toCompletableFuture().get(WAIT_SECONDS, TimeUnit.SECONDS));
+        // finished: both places back
+        Job<String> a = queue.submit(cancelled -> "a");
+        Job<String> b = queue.submit(cancelled -> "b");
+        assertEquals("a", a.result().toCompletableFuture().get(WAIT_SECONDS, TimeUnit.SECONDS));
+        assertEquals("b", b.result().toCompletableFuture().get(WAIT_SECONDS, TimeUnit.SECONDS));
+        assertThrows(IllegalArgumentException.class, () -> queue.submit(0, cancelled -> "none"));
     }
 
     @Test

@@ -83,7 +83,11 @@ class WorkQueueTest {
     }
 
     private CompletableFuture<HttpResponse<String>> sendAsync(String json) {
-        return HttpClient.newHttpClient().sendAsync(HttpRequest.newBuilder(URI.create(base + "predict"))
+        return sendAsync("predict", json);
+    }
+
+    private CompletableFuture<HttpResponse<String>> sendAsync(String path, String json) {
+        return HttpClient.newHttpClient().sendAsync(HttpRequest.newBuilder(URI.create(base + path))
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(json)).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -123,6 +127,26 @@ class WorkQueueTest {
         release.countDown();
         HttpResponse<String> served = waiting.get(60, TimeUnit.SECONDS);
         assertEquals(200, served.statusCode(), served.body());
+    }
+
+    @Test
+    void aBatchTakesOnePlacePerValidRequest() throws Exception {
+        occupyTheWorker();                                       // one waiting place left
+        String two = "{\"requests\": [" + SHORT + ", " + SHORT + "]}";
+        given().contentType(ContentType.JSON).body(two).when().post("/predict/batch")
+                .then().statusCode(503).header("Retry-After", "7")
+                .body("detail", startsWith("the generation queue is full"));
+
+        // one valid request and one refused: it needs only one place
+        CompletableFuture<HttpResponse<String>> waiting = sendAsync("predict/batch",
+                "{\"requests\": [" + SHORT + ", {\"prompt\": \"\"}]}");
+        Eventually.await("the batch waits in the queue", () -> generation.queue().queued() == 1);
+        given().contentType(ContentType.JSON).body(SHORT).when().post("/predict").then().statusCode(503);
+
+        release.countDown();
+        HttpResponse<String> served = waiting.get(60, TimeUnit.SECONDS);
+        assertEquals(200, served.statusCode(), served.body());
+        assertTrue(served.body().contains("\"status_code\":422"), served.body());
     }
 
     @Test
