@@ -21,7 +21,7 @@ from . import manifest as mf
 from .bundle import REFERENCE_DIR, log, same_source
 from .errors import ExportError
 
-SCHEDULERS = ("ddim", "dpm++2m")
+SCHEDULERS = ("ddim", "dpm++2m", "euler-ancestral")
 CASE_FIELDS = {"id", "prompt", "negative_prompt", "steps", "guidance_scale", "duration", "seed", "scheduler",
                "num_waveforms_per_prompt", "eta"} | audio_to_audio.CASE_FIELDS
 
@@ -61,11 +61,13 @@ def read_cases(path: Path) -> list[dict]:
 
 
 def _scheduler(name: str, config):
-    from diffusers import DDIMScheduler, DPMSolverMultistepScheduler
+    """The diffusers scheduler of a case, built from_config on the checkpoint's DDIM config like the Java side."""
+    from diffusers import DDIMScheduler, DPMSolverMultistepScheduler, EulerAncestralDiscreteScheduler
 
-    if name == "ddim":
-        return DDIMScheduler.from_config(config)
-    return DPMSolverMultistepScheduler.from_config(config)  # the HF blog recipe: DPM-Solver++ (2M) from DDIM's config
+    classes = {"ddim": DDIMScheduler,
+               "dpm++2m": DPMSolverMultistepScheduler,  # the HF blog recipe: DPM-Solver++ (2M) from DDIM's config
+               "euler-ancestral": EulerAncestralDiscreteScheduler}  # stochastic: noise from the pipeline's generator
+    return classes[name].from_config(config)
 
 
 class _Capture:
