@@ -11,7 +11,6 @@ import ai.audioldm2.pipeline.Stage;
 import ai.onnxruntime.OrtEnvironment;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -92,20 +91,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Runs the command and returns its exit code; never throws and never calls System.exit. */
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new BenchCommand());
-        PrintWriter err = cli.getErr();
-        cli.setParameterExceptionHandler((e, a) -> {
-            err.println("error: " + e.getMessage() + " (see --help)");
-            return GenerateCommand.EXIT_USAGE;
-        });
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            err.println("error: " + e.getMessage());
-            return GenerateCommand.EXIT_FAILURE;
-        });
-        int code = cli.execute(args);
-        cli.getOut().flush();
-        err.flush();
-        return code;
+        return CommandLines.execute(new BenchCommand(), args);
     }
 
     @Override
@@ -148,14 +134,14 @@ public final class BenchCommand implements Callable<Integer> {
             report.put("java_version", Runtime.version().toString());
             report.put("ort_run_s_per_graph", secondsPerGraph());
         } catch (IllegalArgumentException e) {      // InvalidGenerationRequestException and bad option values
-            stderr.println("error: " + e.getMessage());
-            return GenerateCommand.EXIT_USAGE;
+            stderr.println("error: " + CommandLines.oneLine(e));
+            return CommandLines.EXIT_USAGE;
         } catch (ModelBundleException e) {
-            stderr.println("error: " + e.getMessage());
-            return GenerateCommand.EXIT_BUNDLE;
+            stderr.println("error: " + CommandLines.oneLine(e));
+            return CommandLines.EXIT_BUNDLE;
         }
         stdout.println(new ObjectMapper().writeValueAsString(report));
-        return GenerateCommand.EXIT_OK;
+        return CommandLines.EXIT_OK;
     }
 
     private GenerationRequest request(String spec) {
