@@ -135,6 +135,7 @@ def main():
     ap.add_argument("--bundle", required=True, help="fp32 bundle to start from")
     ap.add_argument("--out", required=True, help="new bundle folder (must not exist)")
     ap.add_argument("--evaluate", metavar="DIFFUSERS_FOLDER", help="measure the mel error against diffusers fp32")
+    ap.add_argument("--evaluate-only", action="store_true", help="--out exists already: only --evaluate it")
     ap.add_argument("--steps", type=int, default=25)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
@@ -142,7 +143,10 @@ def main():
     bundle, out = Path(args.bundle), Path(args.out)
     if not (bundle / "manifest.json").is_file():
         sys.exit(f"not a bundle: {bundle} has no manifest.json")
-    manifest = quantize(bundle, out)
+    if args.evaluate_only:
+        manifest = json.loads((out / "manifest.json").read_text())
+    else:
+        manifest = quantize(bundle, out)
     if args.evaluate:
         manifest["quantization"]["unet"]["evaluation"] = evaluate(out, args.evaluate, args.steps, args.threads,
                                                                   args.seed)

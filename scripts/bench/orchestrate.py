@@ -58,7 +58,10 @@ def ensure_jar():
 def ensure_models(args):
     bundle = Path(args.bundle)
     manifest = bundle / "manifest.json"
-    if not manifest.is_file():
+    if bundle.exists() and not manifest.is_file():
+        # an export writes manifest.json last: a folder without one is being exported (or a failed export)
+        sys.exit(f"{bundle} exists but has no manifest.json: an export is running or failed; wait or remove it")
+    if not bundle.exists():
         log(f"no bundle at {bundle}: exporting --random-weights {args.model_id} (tens of minutes)")
         subprocess.run([args.python, str(REPO / "scripts" / "export_onnx.py"), "--random-weights", args.model_id,
                         "--out", str(bundle)], cwd=REPO, check=True)
