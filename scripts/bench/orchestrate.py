@@ -245,7 +245,14 @@ def main():
     ap.add_argument("--sides", default="pytorch,java", help="run only some sides (for Java-only lever runs)")
     ap.add_argument("--skip-weight-check", action="store_true", help="skip hashing the diffusers folder")
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/PERFORMANCE.md")
+    ap.add_argument("--render", metavar="RAW_JSON", help="only re-render a saved run (build/bench/*.json) into the doc")
     args = ap.parse_args()
+    if args.render:
+        table = render(json.loads(Path(args.render).read_text()))
+        print(table)
+        if not args.no_doc:
+            write_doc(table)
+        return
 
     ensure_jar()
     bundle, diffusers = ensure_models(args)
