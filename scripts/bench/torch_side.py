@@ -54,27 +54,39 @@ class StageTimer:
         self.unet_calls = []
 
 
+SCHEDULERS = {"ddim": "DDIMScheduler", "dpm++2m": "DPMSolverMultistepScheduler"}
+
+
+def parse_case(spec):
+    scheduler, _, steps = spec.partition(":")
+    if scheduler not in SCHEDULERS or not steps.isdigit():
+        raise SystemExit(f"--case {spec!r}: expected SCHEDULER:STEPS with SCHEDULER in {sorted(SCHEDULERS)}")
+    return scheduler, int(steps)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True, help="diffusers folder")
     ap.add_argument("--prompt", default="Techno music with a strong, upbeat tempo and high melodic riffs")
     ap.add_argument("--negative-prompt", default="Low quality, average quality.")
     ap.add_argument("--duration", type=float, default=10.24)
-    ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--guidance", type=float, default=3.5)
-    ap.add_argument("--scheduler", default="ddim", choices=["ddim", "dpm++2m"])
+    ap.add_argument("--case", default="ddim:10", help="comma-separated SCHEDULER:STEPS, timed in order")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--runs", type=int, default=1, help="timed runs per case")
+    ap.add_argument("--warmup-steps", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
+    cases = [parse_case(c) for c in args.case.split(",")]
 
     torch.set_num_threads(args.threads)
     start = time.perf_counter()
     pipe = load_pipeline(args.model)
     load_s = time.perf_counter() - start
-    if args.scheduler == "dpm++2m":
-        from diffusers import DPMSolverMultistepScheduler
-        pipe.scheduler = DPMSolverMultistepScheduler.from_config(pipe.scheduler.config)
+    schedulers = {}
+    import diffusers
+    for name, cls in SCHEDULERS.items():
+        schedulers[name] = getattr(diffusers, cls).from_config(pipe.scheduler.config)
 
     timer = StageTimer()
     timer.wrap(pipe.text_encoder, "get_text_features", "text_encoding")
@@ -84,27 +96,50 @@ def main():
     timer.wrap(pipe.unet, "forward", "unet")
     timer.wrap(pipe.vae, "decode", "vae_decode")
     timer.wrap(pipe.vocoder, "forward", "vocoder")
+    step_ends = []
+    denoise_start = []
+    prepare_latents = pipe.prepare_latents
 
-    def generate(steps):
+    def timed_prepare_latents(*a, **kw):  # the denoising stage starts here, as on the Java side
+        denoise_start.append(time.perf_counter())
+        return prepare_latents(*a, **kw)
+
+    pipe.prepare_latents = timed_prepare_latents
+
+    def generate(scheduler, steps):
+        pipe.scheduler = schedulers[scheduler]
         with torch.inference_mode():
             return pipe(args.prompt, negative_prompt=args.negative_prompt, num_inference_steps=steps,
                         guidance_scale=args.guidance, audio_length_in_s=args.duration,
-                        generator=torch.Generator("cpu").manual_seed(args.seed)).audios
+                        generator=torch.Generator("cpu").manual_seed(args.seed),
+                        callback=lambda *_: step_ends.append(time.perf_counter()), callback_steps=1).audios
 
-    generate(2)  # warm-up: first-call allocations and lazy initialisation
-    runs = defaultdict(list)
-    for _ in range(args.runs):
-        timer.reset()
-        start = time.perf_counter()
-        audio = generate(args.steps)
-        runs["end_to_end"].append(time.perf_counter() - start)
-        for stage in ("text_encoding", "language_model", "vae_decode", "vocoder"):
-            runs[stage].append(timer.current[stage])
-        runs["denoise_step"].append(sorted(timer.unet_calls)[len(timer.unet_calls) // 2])
-        runs["denoising"].append(timer.current["unet"])
+    if args.warmup_steps > 0:  # first-call allocations and lazy initialisation
+        generate(cases[0][0], args.warmup_steps)
+    results = {}
+    for scheduler, steps in cases:
+        runs = defaultdict(list)
+        for _ in range(args.runs):
+            timer.reset()
+            step_ends.clear()
+            denoise_start.clear()
+            start = time.perf_counter()
+            audio = generate(scheduler, steps)
+            runs["end_to_end"].append(time.perf_counter() - start)
+            for stage in ("text_encoding", "language_model", "vae_decode", "vocoder"):
+                runs[stage].append(timer.current[stage])
+            runs["denoising"].append(step_ends[-1] - denoise_start[-1])
+            # step = time between consecutive step ends (UNet, guidance and scheduler), as on the Java side
+            steps_s = sorted(b - a for a, b in zip(step_ends, step_ends[1:]))
+            if steps_s:
+                runs["denoise_step"].append(steps_s[len(steps_s) // 2])
+            runs["unet_call"].append(sorted(timer.unet_calls)[len(timer.unet_calls) // 2])
+        results[f"{scheduler}:{steps}"] = runs
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"side": "pytorch", "load_s": load_s, "peak_rss_mb": peak_rss_mb, "stages": runs,
-                      "samples": int(audio.shape[-1]), "threads": args.threads}))
+    import transformers
+    print(json.dumps({"side": "pytorch", "threads": args.threads, "load_s": load_s, "peak_rss_mb": peak_rss_mb,
+                      "cases": results, "samples": int(audio.shape[-1]), "torch_version": torch.__version__,
+                      "diffusers_version": diffusers.__version__, "transformers_version": transformers.__version__}))
 
 
 if __name__ == "__main__":

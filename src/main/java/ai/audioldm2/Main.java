@@ -1,5 +1,6 @@
 package ai.audioldm2;
 
+import ai.audioldm2.cli.BenchCommand;
 import ai.audioldm2.cli.GenerateCommand;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
@@ -8,8 +9,9 @@ import sun.misc.Signal;
 import java.util.Arrays;
 
 /**
- * One jar, two modes: {@code generate ...} runs the one-shot command line and exits with its code, without
- * booting Quarkus (no HTTP listener, no model loader thread); anything else starts the service.
+ * One jar, two modes: {@code generate ...} (one-shot generation) and {@code bench ...} (the benchmark's Java side)
+ * run their command line and exit with its code, without booting Quarkus (no HTTP listener, no model loader
+ * thread); anything else starts the service.
  */
 @QuarkusMain
 public final class Main {
@@ -20,6 +22,9 @@ public final class Main {
     public static void main(String... args) {
         if (args.length > 0 && "generate".equals(args[0])) {
             System.exit(GenerateCommand.run(Arrays.copyOfRange(args, 1, args.length)));
+        }
+        if (args.length > 0 && "bench".equals(args[0])) {
+            System.exit(BenchCommand.run(Arrays.copyOfRange(args, 1, args.length)));
         }
         stopTheApplicationFirstOn("TERM");
         stopTheApplicationFirstOn("INT");

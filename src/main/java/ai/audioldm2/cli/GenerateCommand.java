@@ -12,7 +12,6 @@ import ai.audioldm2.pipeline.GenerationRequest;
 import ai.audioldm2.pipeline.GenerationResult;
 import ai.audioldm2.pipeline.RuntimeOptions;
 import ai.audioldm2.pipeline.Stage;
-import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -44,10 +43,10 @@ import java.util.concurrent.Callable;
         sortOptions = false, mixinStandardHelpOptions = true)
 public final class GenerateCommand implements Callable<Integer> {
 
-    static final int EXIT_OK = 0;
-    static final int EXIT_FAILURE = 1;
-    static final int EXIT_USAGE = 2;
-    static final int EXIT_BUNDLE = 3;
+    static final int EXIT_OK = CommandLines.EXIT_OK;
+    static final int EXIT_FAILURE = CommandLines.EXIT_FAILURE;
+    static final int EXIT_USAGE = CommandLines.EXIT_USAGE;
+    static final int EXIT_BUNDLE = CommandLines.EXIT_BUNDLE;
 
     static final double DEFAULT_DURATION = 10.0;
 
@@ -150,20 +149,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     /** Runs the command and returns its exit code; never throws and never calls System.exit. */
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new GenerateCommand());
-        PrintWriter err = cli.getErr();
-        cli.setParameterExceptionHandler((e, a) -> {
-            err.println("error: " + e.getMessage() + " (see --help)");
-            return EXIT_USAGE;
-        });
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            err.println("error: " + oneLine(e));
-            return EXIT_FAILURE;
-        });
-        int code = cli.execute(args);
-        cli.getOut().flush();
-        err.flush();
-        return code;
+        return CommandLines.execute(new GenerateCommand(), args);
     }
 
     @Override
@@ -180,7 +166,7 @@ public final class GenerateCommand implements Callable<Integer> {
         try {
             prompt = promptSource.read();
         } catch (IOException e) {
-            stderr.println("error: cannot read --prompt-file " + promptSource.file + ": " + oneLine(e));
+            stderr.println("error: cannot read --prompt-file " + promptSource.file + ": " + CommandLines.oneLine(e));
             return EXIT_USAGE;
         }
         if (strength != null && inputAudio == null) {
@@ -192,10 +178,10 @@ public final class GenerateCommand implements Callable<Integer> {
             try {
                 input = AudioDecoder.decode(Files.readAllBytes(inputAudio), DecodeLimits.DEFAULT);
             } catch (IOException e) {
-                stderr.println("error: cannot read --input-audio " + inputAudio + ": " + oneLine(e));
+                stderr.println("error: cannot read --input-audio " + inputAudio + ": " + CommandLines.oneLine(e));
                 return EXIT_USAGE;
             } catch (AudioDecodeException e) {
-                stderr.println("error: --input-audio " + inputAudio + ": " + oneLine(e));
+                stderr.println("error: --input-audio " + inputAudio + ": " + CommandLines.oneLine(e));
                 return EXIT_USAGE;
             }
         }
@@ -225,13 +211,13 @@ public final class GenerateCommand implements Callable<Integer> {
             }
             return EXIT_OK;
         } catch (IllegalArgumentException e) {      // InvalidGenerationRequestException and bad option values
-            stderr.println("error: " + oneLine(e));
+            stderr.println("error: " + CommandLines.oneLine(e));
             return EXIT_USAGE;
         } catch (ModelBundleException e) {
-            stderr.println("error: " + oneLine(e));
+            stderr.println("error: " + CommandLines.oneLine(e));
             return EXIT_BUNDLE;
         } catch (IOException e) {
-            stderr.println("error: cannot write " + out + ": " + oneLine(e));
+            stderr.println("error: cannot write " + out + ": " + CommandLines.oneLine(e));
             return EXIT_FAILURE;
         }
     }
@@ -253,11 +239,6 @@ public final class GenerateCommand implements Callable<Integer> {
         int dot = name.lastIndexOf('.');
         String candidate = dot > 0 ? name.substring(0, dot) + "-" + rank + name.substring(dot) : name + "-" + rank;
         return out.resolveSibling(candidate);
-    }
-
-    private static String oneLine(Throwable e) {
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return message.replaceAll("\\s*\\R\\s*", " ");
     }
 
     /** Per-stage wall times on stderr. */

@@ -71,19 +71,25 @@ public final class GraphRun implements AutoCloseable {
 
     /** Runs and returns the whole result; the caller closes it. */
     public OrtSession.Result run() {
+        long start = System.nanoTime();
         try {
             return session.run(inputs);
         } catch (OrtException e) {
             throw failure(e);
+        } finally {
+            OrtRunClock.record(graph, System.nanoTime() - start);
         }
     }
 
     /** Runs writing into caller-owned output tensors (no per-run output allocation); the caller closes the result. */
     public OrtSession.Result run(Map<String, ? extends OnnxValue> pinnedOutputs) {
+        long start = System.nanoTime();
         try {
             return session.run(inputs, pinnedOutputs);
         } catch (OrtException e) {
             throw failure(e);
+        } finally {
+            OrtRunClock.record(graph, System.nanoTime() - start);
         }
     }
 

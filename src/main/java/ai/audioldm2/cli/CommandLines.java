@@ -1,0 +1,41 @@
+package ai.audioldm2.cli;
+
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+
+/** Runs a picocli command the way every command of this jar runs: one-line errors, an exit code, no System.exit. */
+final class CommandLines {
+
+    static final int EXIT_OK = 0;
+    static final int EXIT_FAILURE = 1;
+    static final int EXIT_USAGE = 2;
+    static final int EXIT_BUNDLE = 3;
+
+    private CommandLines() {
+    }
+
+    /** Parses {@code args} into {@code command}, runs it and returns its exit code; never throws. */
+    static int execute(Object command, String... args) {
+        CommandLine cli = new CommandLine(command);
+        PrintWriter err = cli.getErr();
+        cli.setParameterExceptionHandler((e, a) -> {
+            err.println("error: " + e.getMessage() + " (see --help)");
+            return EXIT_USAGE;
+        });
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            err.println("error: " + oneLine(e));
+            return EXIT_FAILURE;
+        });
+        int code = cli.execute(args);
+        cli.getOut().flush();
+        err.flush();
+        return code;
+    }
+
+    /** The message of {@code e} on one line, for stderr. */
+    static String oneLine(Throwable e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return message.replaceAll("\\s*\\R\\s*", " ");
+    }
+}

@@ -1,0 +1,84 @@
+package ai.audioldm2.cli;
+
+import ai.audioldm2.onnx.TinyBundle;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The benchmark command's report on the tiny bundle: its shape and its bookkeeping, never its times. */
+class BenchCommandTest {
+
+    private static final List<String> STAGES =
+            List.of("text_encoding", "language_model", "denoising", "vae_decode", "vocoder", "end_to_end");
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream savedOut;
+    private PrintStream savedErr;
+
+    @BeforeEach
+    void captureStreams() {
+        savedOut = System.out;
+        savedErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restoreStreams() {
+        System.setOut(savedOut);
+        System.setErr(savedErr);
+    }
+
+    @Test
+    void reportsEveryStageOfEveryRunAndTheTimeOutsideOrt() throws IOException {
+        int code = BenchCommand.run("--model-dir", TinyBundle.DIR.toString(), "--case", "ddim:3,dpm++2m:2",
+                "--runs", "2", "--warmup-steps", "1", "--duration", "0.5");
+        String stderr = err.toString(StandardCharsets.UTF_8);
+        assertEquals(CommandLines.EXIT_OK, code, stderr);
+        JsonNode report = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+        assertEquals("java", report.get("side").asText());
+        assertEquals(8000, report.get("samples").asInt());      // 0.5 s at 16 kHz
+        assertTrue(report.get("peak_rss_mb").asDouble() > 0);
+        for (String c : List.of("ddim:3", "dpm++2m:2")) {
+            JsonNode times = report.get("cases").get(c);
+            for (String stage : STAGES) {
+                assertEquals(2, times.get(stage).size(), c + " " + stage);
+                for (int run = 0; run < 2; run++) {
+                    double wall = times.get(stage).get(run).asDouble();
+                    double outside = times.get("outside_ort").get(stage).get(run).asDouble();
+                    // the ORT time subtracted is measured inside the stage's own interval
+                    assertTrue(outside >= 0 && outside <= wall, c + " " + stage + ": " + outside + " of " + wall);
+                }
+            }
+            assertEquals(2, times.get("denoise_step").size(), c);
+        }
+        for (String graph : List.of("clap_text", "t5_encoder", "projection", "gpt2", "unet", "vae_decoder", "vocoder")) {
+            assertTrue(report.get("ort_run_s_per_graph").get(graph).asDouble() > 0, graph);
+        }
+    }
+
+    @Test
+    void malformedCaseIsAUsageError() {
+        int code = BenchCommand.run("--model-dir", TinyBundle.DIR.toString(), "--case", "ddim");
+        assertEquals(CommandLines.EXIT_USAGE, code);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("SCHEDULER:STEPS"));
+    }
+
+    @Test
+    void unknownSchedulerIsAUsageError() {
+        int code = BenchCommand.run("--model-dir", TinyBundle.DIR.toString(), "--case", "nope:3");
+        assertEquals(CommandLines.EXIT_USAGE, code);
+    }
+}
