@@ -51,8 +51,8 @@ def ensure_jar():
     if jar.is_file() and jar.stat().st_mtime >= sources:
         log(f"reusing {jar}")
         return
-    log("building the jar: mvn -o -q package -DskipTests")
-    subprocess.run(["mvn", "-o", "-q", "package", "-DskipTests"], cwd=REPO, check=True)
+    log("building the jar: ./mvnw -q package -DskipTests")
+    subprocess.run(["./mvnw", "-B", "-q", "-ntp", "package", "-DskipTests"], cwd=REPO, check=True)
 
 
 def ensure_models(args):
