@@ -1,11 +1,14 @@
 package ai.audioldm2.jobs;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.function.BooleanSupplier;
 
 /** Polls a condition that another thread makes true; fails after a generous limit instead of hanging. */
 public final class Eventually {
 
-    private static final long LIMIT_MILLIS = 60_000;
+    /** A hang guard, not a speed check: conditions normally hold within milliseconds. */
+    private static final Duration LIMIT = Duration.ofSeconds(60);
 
     private Eventually() {
     }
@@ -22,9 +25,9 @@ public final class Eventually {
     }
 
     public static void await(String what, BooleanSupplier condition) {
-        long deadline = System.currentTimeMillis() + LIMIT_MILLIS;
+        Instant giveUp = Instant.now().plus(LIMIT);
         while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
+            if (Instant.now().isAfter(giveUp)) {
                 throw new AssertionError("gave up waiting until " + what);
             }
             try {
