@@ -3,14 +3,10 @@ package ai.audioldm2.cli;
 import ai.audioldm2.onnx.TinyBundle;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,32 +18,16 @@ class BenchCommandTest {
     private static final List<String> STAGES =
             List.of("text_encoding", "language_model", "denoising", "vae_decode", "vocoder", "end_to_end");
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream savedOut;
-    private PrintStream savedErr;
-
-    @BeforeEach
-    void captureStreams() {
-        savedOut = System.out;
-        savedErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restoreStreams() {
-        System.setOut(savedOut);
-        System.setErr(savedErr);
-    }
+    @RegisterExtension
+    final CapturedStreams streams = new CapturedStreams();
 
     @Test
     void reportsEveryStageOfEveryRunAndTheTimeOutsideOrt() throws IOException {
         int code = BenchCommand.run("--model-dir", TinyBundle.DIR.toString(), "--case", "ddim:3,dpm++2m:2",
                 "--runs", "2", "--warmup-steps", "1", "--duration", "0.5");
-        String stderr = err.toString(StandardCharsets.UTF_8);
+        String stderr = streams.stderr();
         assertEquals(CommandLines.EXIT_OK, code, stderr);
-        JsonNode report = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+        JsonNode report = new ObjectMapper().readTree(streams.stdout());
         assertEquals("java", report.get("side").asText());
         assertEquals(8000, report.get("samples").asInt());      // 0.5 s at 16 kHz
         assertTrue(report.get("peak_rss_mb").asDouble() > 0);
@@ -73,7 +53,7 @@ class BenchCommandTest {
     void malformedCaseIsAUsageError() {
         int code = BenchCommand.run("--model-dir", TinyBundle.DIR.toString(), "--case", "ddim");
         assertEquals(CommandLines.EXIT_USAGE, code);
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("SCHEDULER:STEPS"));
+        assertTrue(streams.stderr().contains("SCHEDULER:STEPS"));
     }
 
     @Test

@@ -8,14 +8,11 @@ import ai.audioldm2.pipeline.AudioLdm2Pipeline;
 import ai.audioldm2.pipeline.GenerationObserver;
 import ai.audioldm2.pipeline.GenerationRequest;
 import ai.audioldm2.pipeline.RuntimeOptions;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -37,31 +34,15 @@ class GenerateCommandTest {
     @TempDir
     Path tmp;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream savedOut;
-    private PrintStream savedErr;
-
-    @BeforeEach
-    void captureStreams() {
-        savedOut = System.out;
-        savedErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restoreStreams() {
-        System.setOut(savedOut);
-        System.setErr(savedErr);
-    }
+    @RegisterExtension
+    final CapturedStreams streams = new CapturedStreams();
 
     private String stdout() {
-        return out.toString(StandardCharsets.UTF_8);
+        return streams.stdout();
     }
 
     private String stderr() {
-        return err.toString(StandardCharsets.UTF_8);
+        return streams.stderr();
     }
 
     @Test
@@ -145,10 +126,10 @@ class GenerateCommandTest {
         assertEquals(GenerateCommand.EXIT_USAGE, GenerateCommand.run("--model-dir", BUNDLE, "--prompt", "dog",
                 "--out", tmp.resolve("x.wav").toString(), "--bogus"));
         assertOneErrorLine("--bogus");
-        err.reset();
+        streams.resetStderr();
         assertEquals(GenerateCommand.EXIT_USAGE, GenerateCommand.run("--model-dir", BUNDLE, "--prompt", "dog"));
         assertOneErrorLine("--out");
-        err.reset();
+        streams.resetStderr();
         assertEquals(GenerateCommand.EXIT_USAGE, GenerateCommand.run("--model-dir", BUNDLE, "--prompt", "dog",
                 "--steps", "many", "--out", tmp.resolve("x.wav").toString()));
         assertOneErrorLine("--steps");
@@ -204,13 +185,13 @@ class GenerateCommandTest {
         assertEquals(GenerateCommand.EXIT_USAGE, code);
         assertOneErrorLine("--input-audio");
         assertTrue(stderr().contains("FLAC"), stderr());
-        err.reset();
+        streams.resetStderr();
         code = GenerateCommand.run("--model-dir", BUNDLE, "--prompt", "dog", "--input-audio",
                 TinyBundle.DIR.resolve("reference/a2a_ddim_half/input.wav").toString(), "--strength", "1.5",
                 "--out", tmp.resolve("x.wav").toString());
         assertEquals(GenerateCommand.EXIT_USAGE, code);
         assertOneErrorLine("strength must be a number in [0, 1]");
-        err.reset();
+        streams.resetStderr();
         code = GenerateCommand.run("--model-dir", BUNDLE, "--prompt", "dog", "--strength", "0.3",
                 "--out", tmp.resolve("x.wav").toString());
         assertEquals(GenerateCommand.EXIT_USAGE, code);
