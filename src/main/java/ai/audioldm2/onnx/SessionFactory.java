@@ -12,18 +12,29 @@ import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import ai.onnxruntime.TensorInfo;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Opens one {@link OrtSession} per graph on the process-wide {@link OrtEnvironment}, configured from
@@ -49,6 +60,10 @@ public final class SessionFactory {
     private static final Logger LOG = Logger.getLogger(SessionFactory.class.getName());
     /** Plugin libraries registered in this process; ORT refuses a second registration under the same name. */
     private static final Set<String> REGISTERED_LIBRARIES = new HashSet<>();
+    /** Sessions created at once by {@link #openAll}. */
+    static final int LOAD_PARALLELISM = 2;
+    private static final long LOADER_STACK_BYTES = 8L << 20;
+    private static final String CPU_FINGERPRINT = cpuFingerprint();
 
     private final OrtEnvironment env;
     private final RuntimeOptions options;
@@ -106,6 +121,53 @@ public final class SessionFactory {
     /** The provider sessions actually run on (CPU after a fallback). */
     public ExecutionProvider provider() {
         return provider;
+    }
+
+    /**
+     * Opens the sessions of several graphs, {@link #LOAD_PARALLELISM} at a time, and returns them in the order given.
+     * Creating a session is mostly single-threaded (reading the file, optimising the graph, pre-packing weights), so
+     * two at once use both cores of a small host; more would only add transient memory. When one fails, the others
+     * are closed and the first failure is thrown as {@link #open} throws it.
+     */
+    public Map<String, OrtSession> openAll(ModelBundle bundle, List<String> graphs) {
+        ExecutorService pool = Executors.newFixedThreadPool(LOAD_PARALLELISM, SessionFactory::loaderThread);
+        Map<String, Future<OrtSession>> pending = new LinkedHashMap<>();
+        try {
+            graphs.forEach(graph -> pending.put(graph, pool.submit(() -> open(bundle, graph))));
+        } finally {
+            pool.shutdown();
+        }
+        Map<String, OrtSession> sessions = new LinkedHashMap<>();
+        RuntimeException failure = null;
+        for (Map.Entry<String, Future<OrtSession>> entry : pending.entrySet()) {
+            try {
+                sessions.put(entry.getKey(), entry.getValue().get());
+            } catch (ExecutionException e) {
+                if (failure == null) {
+                    failure = e.getCause() instanceof RuntimeException r ? r
+                            : new ModelBundleException("cannot load graph " + entry.getKey() + ": " + e.getCause(),
+                            e.getCause());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                pending.values().forEach(f -> f.cancel(true));
+                if (failure == null) {
+                    failure = new ModelBundleException("interrupted while loading graph " + entry.getKey(), e);
+                }
+            }
+        }
+        if (failure != null) {
+            sessions.values().forEach(SessionFactory::closeQuietly);
+            throw failure;
+        }
+        return sessions;
+    }
+
+    /** Loader threads get the stack ORT's native graph code gets on a main thread, not a pool's default. */
+    private static Thread loaderThread(Runnable task) {
+        Thread thread = new Thread(null, task, "onnx-session-loader", LOADER_STACK_BYTES);
+        thread.setDaemon(true);
+        return thread;
     }
 
     /** Opens the session of one graph and checks its inputs and outputs against the manifest. */
@@ -194,8 +256,29 @@ public final class SessionFactory {
     private Path cachedGraph(ModelBundle bundle, String graph) throws IOException {
         Files.createDirectories(options.optimizedModelDir());
         String name = String.join("-", graph, bundle.graphSha256(graph).substring(0, 16), provider.configName(),
-                optLevel.name().toLowerCase(Locale.ROOT), "ort" + env.getVersion()) + ".onnx";
+                optLevel.name().toLowerCase(Locale.ROOT), "ort" + env.getVersion(), CPU_FINGERPRINT) + ".onnx";
         return options.optimizedModelDir().resolve(name);
+    }
+
+    /**
+     * Identifies the CPU a cached graph was optimized on. At level ALL, ORT rewrites convolutions into the NCHWc
+     * layout with the block size of this CPU's vector unit (16 floats on AVX-512, 8 on AVX2), so a cache shared
+     * between hosts (a network home, a copied volume) must not hand one CPU's graphs to another.
+     */
+    private static String cpuFingerprint() {
+        String identity = System.getProperty("os.arch");
+        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            identity += lines.filter(l -> l.startsWith("model name") || l.startsWith("flags")).distinct()
+                    .collect(Collectors.joining("\n"));
+        } catch (IOException | UncheckedIOException e) {
+            identity += System.getProperty("os.name");      // not Linux: the architecture is all we can tell
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8));
+            return "cpu" + HexFormat.of().formatHex(digest, 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JVM", e);
+        }
     }
 
     private static Path partial(Path cached) {

@@ -23,7 +23,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -96,18 +95,13 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
         ModelBundle bundle = ModelBundle.open(bundleDir);
         SchedulerConfig schedulerConfig = readSchedulerConfig(bundle);
         SessionFactory factory = SessionFactory.create(options);
-        Map<String, OrtSession> sessions = new LinkedHashMap<>();
+        Map<String, OrtSession> sessions = Map.of();
         PromptTokenizers tokenizers = null;
         try {
             tokenizers = PromptTokenizers.load(bundle);
-            for (String graph : ModelBundle.GENERATION_GRAPHS) {
-                sessions.put(graph, factory.open(bundle, graph));
-            }
-            for (String graph : OPTIONAL_GRAPHS) {
-                if (bundle.manifest().graphs().containsKey(graph)) {
-                    sessions.put(graph, factory.open(bundle, graph));
-                }
-            }
+            List<String> graphs = Stream.concat(ModelBundle.GENERATION_GRAPHS.stream(),
+                    OPTIONAL_GRAPHS.stream().filter(bundle.manifest().graphs()::containsKey)).toList();
+            sessions = factory.openAll(bundle, graphs);
             return new AudioLdm2Pipeline(bundle, schedulerConfig, factory, tokenizers, sessions);
         } catch (RuntimeException e) {
             closeAll(sessions, tokenizers);
