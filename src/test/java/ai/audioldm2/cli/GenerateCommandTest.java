@@ -18,6 +18,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -70,6 +72,31 @@ class GenerateCommandTest {
                     GenerationObserver.NONE).waveforms()[0];
             assertArrayEquals(expected, file.floats());
         }
+    }
+
+    /** The first run writes one optimized graph per session, the second loads them; both give the same audio. */
+    @Test
+    void optimizedGraphCacheIsWrittenThenReusedWithTheSameAudio() throws IOException {
+        Path cache = tmp.resolve("ort-cache");
+        String[] dogBarks = {"--model-dir", BUNDLE, "--prompt", "A dog barks.", "--negative-prompt", "noise",
+                "--steps", "3", "--guidance", "3.0", "--duration", "0.5", "--seed", "42", "--sample-format", "f32",
+                "--optimized-model-dir", cache.toString(), "--out"};
+        assertEquals(0, GenerateCommand.run(concat(dogBarks, tmp.resolve("first.wav").toString())), stderr());
+        try (var files = Files.list(cache)) {
+            long graphs = files.filter(f -> f.toString().endsWith(".onnx")).count();
+            assertEquals(9, graphs, "one cached graph per session of the tiny bundle");
+        }
+        FileTime written = Files.getLastModifiedTime(cache);
+        assertEquals(0, GenerateCommand.run(concat(dogBarks, tmp.resolve("second.wav").toString())), stderr());
+        assertEquals(written, Files.getLastModifiedTime(cache), "the second run rewrote the cache");
+        assertHoldsDogBarks(Wav.read(tmp.resolve("first.wav")));
+        assertHoldsDogBarks(Wav.read(tmp.resolve("second.wav")));
+    }
+
+    private static String[] concat(String[] head, String last) {
+        String[] all = Arrays.copyOf(head, head.length + 1);
+        all[head.length] = last;
+        return all;
     }
 
     @Test
