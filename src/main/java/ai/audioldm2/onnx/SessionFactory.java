@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.HashSet;
@@ -126,17 +127,21 @@ public final class SessionFactory {
     /**
      * Opens the sessions of several graphs, {@link #LOAD_PARALLELISM} at a time, and returns them in the order given.
      * Creating a session is mostly single-threaded (reading the file, optimising the graph, pre-packing weights), so
-     * two at once use both cores of a small host; more would only add transient memory. When one fails, the others
-     * are closed and the first failure is thrown as {@link #open} throws it.
+     * two at once use both cores of a small host; more would only add transient memory. The largest files start
+     * first, so that the UNet's load overlaps all the small ones instead of starting last. When one fails, the others
+     * are closed and the first failure (in the order given) is thrown as {@link #open} throws it.
      */
     public Map<String, OrtSession> openAll(ModelBundle bundle, List<String> graphs) {
         ExecutorService pool = Executors.newFixedThreadPool(LOAD_PARALLELISM, SessionFactory::loaderThread);
-        Map<String, Future<OrtSession>> pending = new LinkedHashMap<>();
+        Map<String, Future<OrtSession>> started = new HashMap<>();
         try {
-            graphs.forEach(graph -> pending.put(graph, pool.submit(() -> open(bundle, graph))));
+            graphs.stream().sorted(Comparator.comparingLong((String graph) -> fileSize(bundle, graph)).reversed())
+                    .forEach(graph -> started.put(graph, pool.submit(() -> open(bundle, graph))));
         } finally {
             pool.shutdown();
         }
+        Map<String, Future<OrtSession>> pending = new LinkedHashMap<>();
+        graphs.forEach(graph -> pending.put(graph, started.get(graph)));
         Map<String, OrtSession> sessions = new LinkedHashMap<>();
         RuntimeException failure = null;
         for (Map.Entry<String, Future<OrtSession>> entry : pending.entrySet()) {
@@ -161,6 +166,14 @@ public final class SessionFactory {
             throw failure;
         }
         return sessions;
+    }
+
+    private static long fileSize(ModelBundle bundle, String graph) {
+        try {
+            return Files.size(bundle.graphFile(graph));
+        } catch (IOException e) {
+            return 0;       // open() reports the missing or unreadable file
+        }
     }
 
     /** Loader threads get the stack ORT's native graph code gets on a main thread, not a pool's default. */
