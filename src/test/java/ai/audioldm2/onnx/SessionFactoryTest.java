@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -86,6 +87,53 @@ class SessionFactoryTest {
         SessionFactory factory = SessionFactory.create(RuntimeOptions.cpuDefaults());
         ModelBundleException e = assertThrows(ModelBundleException.class, () -> factory.open(bundle, "vocoder"));
         assertTrue(e.getMessage().contains("does not match manifest.json"), e.getMessage());
+    }
+
+    @Test
+    void openAllReturnsEverySessionInTheOrderGiven() {
+        ModelBundle bundle = ModelBundle.open(TinyBundle.DIR);
+        SessionFactory factory = SessionFactory.create(RuntimeOptions.cpuDefaults());
+        List<String> graphs = List.of("vocoder", "clap_text", "unet", "projection");
+        Map<String, OrtSession> sessions = factory.openAll(bundle, graphs);
+        try {
+            assertEquals(graphs, List.copyOf(sessions.keySet()));
+            assertTrue(sessions.get("unet").getInputNames().contains("encoder_hidden_states_1"));
+        } finally {
+            sessions.values().forEach(SessionFactory::closeQuietly);
+        }
+    }
+
+    /** Loads run concurrently and finish in any order; the error reported is still the first in the order given. */
+    @Test
+    void openAllThrowsTheFirstFailureInTheOrderGiven() throws IOException {
+        Path dir = TinyBundle.copyTo(tmp.resolve("bundle"));
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode manifest = (ObjectNode) json.readTree(dir.resolve(ModelBundle.MANIFEST).toFile());
+        for (String graph : List.of("clap_text", "vocoder")) {
+            ((ObjectNode) manifest.get("graphs").get(graph).get("inputs").get(0)).put("name", "renamed_" + graph);
+        }
+        json.writeValue(dir.resolve(ModelBundle.MANIFEST).toFile(), manifest);
+        ModelBundle bundle = ModelBundle.open(dir);
+        SessionFactory factory = SessionFactory.create(RuntimeOptions.cpuDefaults());
+        for (List<String> order : List.of(List.of("unet", "clap_text", "t5_encoder", "vocoder"),
+                List.of("unet", "vocoder", "t5_encoder", "clap_text"))) {
+            ModelBundleException e = assertThrows(ModelBundleException.class, () -> factory.openAll(bundle, order));
+            String first = order.get(1);
+            assertTrue(e.getMessage().contains("renamed_" + first), order + ": " + e.getMessage());
+        }
+    }
+
+    @Test
+    void cachedGraphNamesTheCpuTheyWereOptimizedFor() throws Exception {
+        ModelBundle bundle = ModelBundle.open(TinyBundle.DIR);
+        Path cache = tmp.resolve("cache");
+        SessionFactory.create(options("cpu", false, cache, null)).open(bundle, "projection").close();
+        try (var files = Files.list(cache)) {
+            List<String> names = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".onnx")).toList();
+            assertEquals(1, names.size(), names.toString());
+            assertTrue(names.get(0).matches("projection-[0-9a-f]{16}-cpu-all_opt-ort[0-9.]+-cpu[0-9a-f]{8}\\.onnx"),
+                    names.get(0));
+        }
     }
 
     @Test
