@@ -85,6 +85,9 @@ def quantize(bundle, out, convolutions, calibration_folder, threads):
     manifest["name"] = out.name
     manifest["files"][unet_file] = {"sha256": sha256(out / unet_file), "bytes": (out / unet_file).stat().st_size}
     manifest["quantization"] = {"unet": record}
+    # what /health and the response metadata report: not an fp32 bundle any more
+    manifest["precision"] = "int8-unet-conv" if convolutions == "int8" else "int8-unet"
+    manifest["graphs"]["unet"]["precision"] = "int8"
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
     return manifest
 

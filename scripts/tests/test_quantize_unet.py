@@ -31,7 +31,9 @@ def test_resnet_and_attention_convolutions_are_int8_the_sensitive_ones_stay_fp32
     assert any("conv_shortcut" in name for name in kept)
     for name, source in sources.items():
         assert source == ("initializer" if name in kept else "DequantizeLinear"), name
-    record = json.loads((int8_bundle / "manifest.json").read_text())["quantization"]["unet"]
+    manifest = json.loads((int8_bundle / "manifest.json").read_text())
+    assert (manifest["precision"], manifest["graphs"]["unet"]["precision"]) == ("int8-unet-conv", "int8")
+    record = manifest["quantization"]["unet"]
     assert record["convolutions"]["quantized"] == len(sources) - len(kept)
     assert record["convolutions"]["kept_fp32"] == len(kept)
     assert record["convolutions"]["calibration"]["unet_calls"] == 2 * quantize_unet.CALIBRATION["steps"]

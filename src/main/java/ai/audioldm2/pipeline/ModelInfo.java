@@ -7,7 +7,7 @@ import java.util.List;
  *
  * @param name               bundle name from manifest.json
  * @param sourceId           checkpoint the bundle was exported from
- * @param precision          fp32 or fp16
+ * @param precision          the bundle's: fp32, fp16, int8-unet or int8-unet-conv
  * @param sampleRate         samples per second of the output
  * @param minDurationSeconds shortest duration the bundle can represent (one latent frame)
  * @param schedulers         scheduler names accepted in requests
