@@ -23,10 +23,18 @@ public record BundleManifest(
                          @JsonProperty("revision") String revision) {
     }
 
-    /** One ONNX graph: its file, relative to the bundle, and its declared inputs and outputs. */
+    /**
+     * One ONNX graph: its file, relative to the bundle, its declared inputs and outputs, and its precision (fp32,
+     * fp16, or int8 for a quantised UNet; absent in older manifests).
+     */
     public record Graph(@JsonProperty(value = "file", required = true) String file,
                         @JsonProperty(value = "inputs", required = true) List<TensorSpec> inputs,
-                        @JsonProperty(value = "outputs", required = true) List<TensorSpec> outputs) {
+                        @JsonProperty(value = "outputs", required = true) List<TensorSpec> outputs,
+                        @JsonProperty("precision") String precision) {
+
+        public boolean quantized() {
+            return "int8".equals(precision);
+        }
     }
 
     /** A graph input or output; the shape is not read because dynamic axes are named freely by the exporter. */

@@ -183,7 +183,11 @@ public final class SessionFactory {
         return thread;
     }
 
-    /** Opens the session of one graph and checks its inputs and outputs against the manifest. */
+    /**
+     * Opens the session of one graph and checks its inputs and outputs against the manifest. Quantised graphs are
+     * never taken from or written to the optimized-graph cache: the int8 QDQ UNet loaded back from a saved optimized
+     * graph ran 28% slower per step (1.33 s against 1.05 s, docs/PERFORMANCE.md) than optimised at load.
+     */
     public OrtSession open(ModelBundle bundle, String graph) {
         Path file = bundle.graphFile(graph);
         OrtSession session;
@@ -193,7 +197,7 @@ public final class SessionFactory {
             addProvider(so);
             Path source = file;
             Path cached = null;
-            if (options.optimizedModelDir() != null) {
+            if (options.optimizedModelDir() != null && !bundle.graph(graph).quantized()) {
                 cached = cachedGraph(bundle, graph);
                 if (Files.isRegularFile(cached)) {
                     source = cached;        // already optimized for this provider, level and ORT version

@@ -137,6 +137,25 @@ class SessionFactoryTest {
     }
 
     @Test
+    void quantizedGraphsBypassTheOptimizedGraphCache() throws Exception {
+        Path dir = TinyBundle.copyTo(tmp.resolve("bundle"));
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode manifest = (ObjectNode) json.readTree(dir.resolve(ModelBundle.MANIFEST).toFile());
+        ((ObjectNode) manifest.get("graphs").get("projection")).put("precision", "int8");
+        json.writeValue(dir.resolve(ModelBundle.MANIFEST).toFile(), manifest);
+        ModelBundle bundle = ModelBundle.open(dir);
+        Path cache = tmp.resolve("cache");
+        SessionFactory factory = SessionFactory.create(options("cpu", false, cache, null));
+        factory.open(bundle, "projection").close();
+        factory.open(bundle, "vocoder").close();
+        try (var files = Files.list(cache)) {
+            List<String> names = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".onnx")).toList();
+            assertEquals(1, names.size(), names.toString());
+            assertTrue(names.get(0).startsWith("vocoder-"), names.toString());
+        }
+    }
+
+    @Test
     void graphThatIsNotOnnxFailsWithABundleExceptionNotACrash() throws IOException {
         // a file the manifest vouches for (matching size and sha256) that ONNX Runtime cannot parse
         Path dir = TinyBundle.copyTo(tmp.resolve("bundle"));
