@@ -141,7 +141,10 @@ class SchedulersTest {
     /**
      * The denoising loop calls step() hundreds of times: once a scheduler has sized its buffers (first steps),
      * its steps allocate nothing. A first full run per scheduler absorbs one-off JVM allocations (class
-     * initialisation, the interpreter's switch maps) that are not the scheduler's.
+     * initialisation, the interpreter's switch maps) that are not the scheduler's. The JIT can still allocate on
+     * this thread once in a while (a deoptimisation rematerialising scalar-replaced objects: 120–376 bytes in about
+     * half of the runs, in Euler steps that hold no object), so the fewest bytes of {@value #MEASURED_RUNS} runs
+     * must be 0; a scheduler that allocates per step allocates in every run.
      */
     @Test
     void stepsAllocateNothingOnceWarm() {
@@ -149,12 +152,17 @@ class SchedulersTest {
         long thread = Thread.currentThread().getId();
         for (String name : Schedulers.names()) {
             runSteps(name, 0, null);
-            long[] allocated = new long[1];
-            runSteps(name, 3, () -> allocated[0] = threads.getThreadAllocatedBytes(thread));
-            allocated[0] = threads.getThreadAllocatedBytes(thread) - allocated[0];
-            assertEquals(0, allocated[0], name + " allocated " + allocated[0] + " bytes after its first 3 steps");
+            long fewest = Long.MAX_VALUE;
+            for (int run = 0; run < MEASURED_RUNS && fewest > 0; run++) {
+                long[] allocated = new long[1];
+                runSteps(name, 3, () -> allocated[0] = threads.getThreadAllocatedBytes(thread));
+                fewest = Math.min(fewest, threads.getThreadAllocatedBytes(thread) - allocated[0]);
+            }
+            assertEquals(0, fewest, name + " allocated " + fewest + " bytes after its first 3 steps in every run");
         }
     }
+
+    private static final int MEASURED_RUNS = 3;
 
     /** One 50-step run on (1, 4, 32, 4) latents; {@code atMark} runs just before step {@code mark}. */
     private static void runSteps(String name, int mark, Runnable atMark) {
