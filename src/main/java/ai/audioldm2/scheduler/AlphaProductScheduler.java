@@ -46,16 +46,6 @@ abstract class AlphaProductScheduler implements Scheduler {
     }
 
     @Override
-    public float initNoiseSigma() {
-        return 1.0f;
-    }
-
-    @Override
-    public void scaleModelInput(float[] sample, int stepIndex) {
-        // identity: these schedulers do not scale the UNet input
-    }
-
-    @Override
     public void addNoise(float[] originalSamples, float[] noise, long timestep, float[] out) {
         ArgumentChecks.requireSameLength(originalSamples, noise);
         ArgumentChecks.requireSameLength(originalSamples, out);

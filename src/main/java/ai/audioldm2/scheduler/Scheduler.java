@@ -9,14 +9,20 @@ public interface Scheduler {
     /** The model timesteps of this run, in the order the UNet sees them (one UNet call per entry). */
     long[] timesteps();
 
-    /** Multiplier of the initial Gaussian noise (1.0 for DDIM and DPM-Solver). */
-    float initNoiseSigma();
+    /**
+     * Multiplier of the initial Gaussian noise: 1.0 (diffusers' default, kept by DDIM, PNDM and the multistep
+     * solvers); the sigma-space Euler family overrides it.
+     */
+    default float initNoiseSigma() {
+        return 1.0f;
+    }
 
     /**
-     * Scales the UNet input in place for step {@code stepIndex} (identity for DDIM and DPM-Solver,
-     * 1/sqrt(sigma^2+1) for the Euler family).
+     * Scales the UNet input in place for step {@code stepIndex}: identity by default (DDIM, PNDM, the multistep
+     * solvers); the Euler family overrides it with 1/sqrt(sigma^2+1).
      */
-    void scaleModelInput(float[] sample, int stepIndex);
+    default void scaleModelInput(float[] sample, int stepIndex) {
+    }
 
     /**
      * One reverse step: replaces {@code sample} (x_t) in place by x_{t-1}. Steps run in order from index 0, or

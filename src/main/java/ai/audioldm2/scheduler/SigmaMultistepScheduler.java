@@ -64,16 +64,6 @@ abstract class SigmaMultistepScheduler implements SigmaScheduler {
     }
 
     @Override
-    public float initNoiseSigma() {
-        return 1.0f;
-    }
-
-    @Override
-    public void scaleModelInput(float[] sample, int stepIndex) {
-        // identity for these solvers
-    }
-
-    @Override
     public void addNoise(float[] originalSamples, float[] noise, long timestep, float[] out) {
         VpMath.addNoise(sigmas[VpMath.indexForTimestep(timesteps, timestep)], originalSamples, noise, out);
     }
