@@ -176,7 +176,10 @@ public final class SessionFactory {
         }
     }
 
-    /** Loader threads get the stack ORT's native graph code gets on a main thread, not a pool's default. */
+    /**
+     * Loader threads get an 8 MB stack (Linux's default for native threads) instead of the JVM's 1 MB: session
+     * creation runs ORT's native graph code, which recurses (see NativeRuntime for the case that needed 64 MB).
+     */
     private static Thread loaderThread(Runnable task) {
         Thread thread = new Thread(null, task, "onnx-session-loader", LOADER_STACK_BYTES);
         thread.setDaemon(true);
