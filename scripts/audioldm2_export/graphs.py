@@ -1,9 +1,11 @@
 """The nine graphs of docs/BUNDLE.md: PyTorch wrappers with fixed positional signatures, random example
 inputs for any shape, and the ONNX export.
 
-Each graph is traced with the legacy TorchScript exporter (opset 17); the tracing shapes are chosen so that
-no data-dependent branch is frozen the wrong way (see shared/notes/unet-onnx-export-findings.md and
-gpt2-clap-onnx-findings.md):
+The graphs are traced with the legacy TorchScript exporter (opset 17), except the UNet, which goes through
+torch.export and the dynamo ONNX exporter (opset 18): the same arithmetic (within 2e-6), but a graph without the
+tracer's per-reshape shape arithmetic, which ONNX Runtime plans and loads 2.5-3x faster (docs/PERFORMANCE.md).
+The tracing shapes are chosen so that no data-dependent branch is frozen the wrong way (see
+shared/notes/unet-onnx-export-findings.md and gpt2-clap-onnx-findings.md):
 - the UNet is traced with `num_upsamplers = 40`, so its up-samplers always interpolate to the skip tensor's size;
   that equals diffusers' answer at every latent height, multiples of 2**num_upsamplers or not;
 - GPT-2 is traced with a non-empty past (P > 0) and explicit position ids.
@@ -21,6 +23,7 @@ import onnx
 import torch
 
 OPSET = 17
+DYNAMO_OPSET = 18  # the dynamo exporter's lowest
 # Protobuf caps a file at 2 GB; graphs whose weights pass this go to ONNX external data (<graph>.onnx.data).
 EXTERNAL_DATA_BYTES = 1_800_000_000
 
@@ -198,6 +201,8 @@ class GraphDef:
     validation_shapes: list[dict]
     # Context manager active while tracing (the UNet's size-based up-sampling switch).
     trace_context: Callable[[], contextlib.AbstractContextManager] = field(default=contextlib.nullcontext)
+    # "torchscript" (the legacy tracer) or "dynamo" (torch.export, then the dynamo ONNX exporter)
+    exporter: str = "torchscript"
 
     @property
     def file(self) -> str:
@@ -321,7 +326,7 @@ def graph_defs(pipe, dims: Dims) -> list[GraphDef]:
                   {"batch": 1, "height": 2 * up - 1, "t5_len": 12, "timestep": 250},
                   {"batch": 2, "height": 1, "t5_len": 4, "timestep": 999},
                   {"batch": 1, "height": 750, "t5_len": 20, "timestep": 41}],  # 30 s, the longest supported
-                 trace_context=size_based_upsampling),
+                 trace_context=size_based_upsampling, exporter="dynamo"),
         GraphDef("vae_encoder", VaeEncoderGraph(pipe.vae), ["mel"], ["mean", "logvar"],
                  {"mel": {0: "batch", 2: "frames"}, "mean": {0: "batch", 2: "height"},
                   "logvar": {0: "batch", 2: "height"}},
@@ -346,15 +351,24 @@ def export_graph(graph: GraphDef, out_dir: Path, seed: int = 0) -> Path:
     path = Path(out_dir) / graph.file
     inputs = graph.make_inputs(graph.export_shape, torch.Generator().manual_seed(seed))
     with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
-        # The tracer writes graphs over 2 GB with one external file per tensor: export into a scratch folder,
+        # The exporters write graphs over 2 GB with external data files: export into a scratch folder,
         # then save as one graph file (plus one <graph>.onnx.data when large).
         traced = Path(tmp) / graph.file
         with torch.no_grad(), graph.trace_context():
-            torch.onnx.export(graph.module.eval(), inputs, str(traced), dynamo=False, opset_version=OPSET,
-                              input_names=graph.input_names, output_names=graph.output_names,
-                              dynamic_axes=graph.dynamic_axes, do_constant_folding=True)
+            if graph.exporter == "dynamo":
+                _export_dynamo(graph, inputs, traced)
+            else:
+                torch.onnx.export(graph.module.eval(), inputs, str(traced), dynamo=False, opset_version=OPSET,
+                                  input_names=graph.input_names, output_names=graph.output_names,
+                                  dynamic_axes=graph.dynamic_axes, do_constant_folding=True)
             outputs = graph.module(*inputs)
         model = onnx.load(str(traced))
+        if graph.exporter == "dynamo":
+            _name_dims(model, graph)
+            _name_nodes_by_module(model)
+            # intermediate shapes as torch.export saw them: ONNX Runtime infers its own, and stale entries break
+            # onnx shape inference once quantize_unet rewrites weights into QDQ pairs
+            del model.graph.value_info[:]
         _pin_static_output_dims(model, graph, outputs if isinstance(outputs, tuple) else (outputs,))
         external = sum(t.ByteSize() for t in model.graph.initializer) > EXTERNAL_DATA_BYTES
         data_file = Path(out_dir) / f"{graph.file}.data"
@@ -363,6 +377,52 @@ def export_graph(graph: GraphDef, out_dir: Path, seed: int = 0) -> Path:
         onnx.save(model, str(path), save_as_external_data=external, all_tensors_to_one_file=True,
                   location=data_file.name, size_threshold=1024)
     return path
+
+
+def _export_dynamo(graph: GraphDef, inputs: tuple, path: Path) -> None:
+    """torch.export with every declared dynamic axis dynamic, then the dynamo ONNX exporter with its optimizer.
+    (Handing the module straight to torch.onnx.export(dynamo=True) fails at the UNet's attention-mask broadcast.)"""
+    from torch.export import Dim
+
+    dynamic = tuple({axis: Dim.DYNAMIC for axis in graph.dynamic_axes.get(name, {})} or None
+                    for name in graph.input_names)
+    program = torch.export.export(graph.module.eval(), inputs, dynamic_shapes=dynamic, strict=False)
+    exported = torch.onnx.export(program, (), dynamo=True, opset_version=DYNAMO_OPSET, optimize=True,
+                                 input_names=graph.input_names, output_names=graph.output_names)
+    exported.save(str(path), external_data=True)
+
+
+def _name_dims(model, graph: GraphDef) -> None:
+    """torch.export names symbolic dims s0, s1, ...: name the graph's inputs' and outputs' after dynamic_axes."""
+    renamed = {}
+    for value in [*model.graph.input, *model.graph.output]:
+        dims = value.type.tensor_type.shape.dim
+        for axis, name in graph.dynamic_axes.get(value.name, {}).items():
+            if dims[axis].dim_param:
+                renamed.setdefault(dims[axis].dim_param, name)
+    for value in [*model.graph.input, *model.graph.output]:
+        for dim in value.type.tensor_type.shape.dim:
+            if dim.dim_param in renamed:
+                dim.dim_param = renamed[dim.dim_param]
+
+
+def _name_nodes_by_module(model) -> None:
+    """Names each node /<module path>/<op type>[_k] as the TorchScript exporter does (e.g. /unet/conv_in/Conv), from
+    the module hierarchy the dynamo exporter records per node, then drops that record (10 MB of text for the
+    UNet). Tools select nodes by these names: precision.FP32_SUBGRAPHS, quantize_unet's fp32 convolutions."""
+    used = {}
+    for node in model.graph.node:
+        scopes = next((p.value for p in node.metadata_props if p.key == "namespace"), "")
+        path, parent = [], ""
+        for scope in scopes.split("/")[1:-1]:          # root wrapper first, the node's own fx name last
+            qualified = scope.split(":", 1)[0].strip()
+            path.append(qualified[len(parent) + 1:] if parent and qualified.startswith(parent + ".") else qualified)
+            parent = qualified
+        base = "/" + "/".join(path + [node.op_type])
+        count = used.get(base, 0)
+        used[base] = count + 1
+        node.name = base if count == 0 else f"{base}_{count}"
+        del node.metadata_props[:]
 
 
 def _pin_static_output_dims(model, graph: GraphDef, outputs: tuple) -> None:

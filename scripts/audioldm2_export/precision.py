@@ -55,17 +55,19 @@ def convert_to_fp16(path: Path, graph_name: str) -> None:
 
 def _restore_fp32_subgraph(original, converted, prefix: str) -> None:
     """Replaces the converted nodes named `prefix`* by their float32 originals, casting the subgraph's outputs to
-    float16 for their (converted) consumers. The subgraph's inputs from outside must not be floats."""
+    float16 for their (converted) consumers. The subgraph's inputs from outside must not be floats, except
+    initializers."""
     inside = [n for n in original.graph.node if n.name.startswith(prefix)]
     produced = {o for n in inside for o in n.output}
     consumed_outside = {i for n in original.graph.node if not n.name.startswith(prefix) for i in n.input} & produced
     float_types = {onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16, onnx.TensorProto.DOUBLE}
     types = {v.name: v.type.tensor_type.elem_type for v in
              list(onnx.shape_inference.infer_shapes(original).graph.value_info) + list(original.graph.input)}
-    for name in {i for n in inside for i in n.input} - produced:
+    initializers = {t.name: t for t in original.graph.initializer}
+    # float initializers (e.g. the embedding's frequencies, constant-folded) are restored in float32 below
+    for name in {i for n in inside for i in n.input} - produced - initializers.keys():
         if types.get(name) in float_types:
             raise ValueError(f"fp32 subgraph {prefix} takes the float input {name}")
-    initializers = {t.name: t for t in original.graph.initializer}
     renamed = {name: f"{name}_fp32" for name in consumed_outside}
     kept = [n for n in converted.graph.node if not n.name.startswith(prefix)]
     restored = []
