@@ -99,7 +99,7 @@ public final class SessionFactory {
             pluginDevices = plugin.devices();
             problem = plugin.problem();
         } else {
-            problem = providers().contains(requested.ortProvider()) ? null
+            problem = providers().contains(requested.ortProvider()) ? startProblem(requested, options)
                     : "execution provider '" + requested + "' (" + requested.ortName() + ") is not in this ONNX Runtime "
                     + env.getVersion() + "; it has " + availableProviders()
                     + (requested == ExecutionProvider.ROCM ? " (ROCm was removed in ONNX Runtime 1.23; use migraphx)"
@@ -113,6 +113,25 @@ public final class SessionFactory {
         }
         LOG.warning(problem + "; falling back to CPU");
         return new SessionFactory(env, options, level, ExecutionProvider.CPU, List.of());
+    }
+
+    /**
+     * Appends a compiled-in provider to throwaway options, which loads its library (e.g. the CUDA provider and the
+     * CUDA/cuDNN libraries it links): a host without them fails here, before any graph, so that CPU fallback can
+     * still apply. Null when the provider starts.
+     */
+    private static String startProblem(ExecutionProvider provider, RuntimeOptions options) {
+        try (SessionOptions probe = new SessionOptions()) {
+            if (provider == ExecutionProvider.CUDA) {
+                probe.addCUDA(options.deviceId());
+            } else {
+                probe.addROCM(options.deviceId());
+            }
+            return null;
+        } catch (OrtException e) {
+            return "execution provider '" + provider + "' is in this ONNX Runtime but cannot start on this host "
+                    + "(its libraries or device are missing: " + e.getMessage() + ")";
+        }
     }
 
     public OrtEnvironment environment() {
