@@ -99,8 +99,8 @@ def common_args(args):
 
 
 def torch_cmd(args, diffusers):
-    return [args.python, str(REPO / "scripts" / "bench" / "torch_side.py"), "--model", str(diffusers)] \
-        + common_args(args)
+    return [args.python, str(REPO / "scripts" / "bench" / "torch_side.py"), "--model", str(diffusers),
+            "--device", args.torch_device, "--dtype", args.torch_dtype] + common_args(args)
 
 
 def java_cmd(args, bundle):
@@ -108,7 +108,9 @@ def java_cmd(args, bundle):
     cmd = [args.java, *args.jvm_arg, "-cp", classpath, "ai.audioldm2.cli.BenchCommand", "--model-dir", str(bundle)]
     if args.optimized_model_dir:
         cmd += ["--optimized-model-dir", args.optimized_model_dir]
-    return cmd + ["--optimization-level", args.optimization_level] + common_args(args)
+    if args.provider_library:
+        cmd += ["--provider-library", args.provider_library]
+    return cmd + ["--provider", args.provider, "--optimization-level", args.optimization_level] + common_args(args)
 
 
 def spread(values):
@@ -165,9 +167,18 @@ def python_ort_version(python):
     return proc.stdout.strip() or "not installed"
 
 
+def side_labels(t0, j0):
+    """Column headers naming what each side ran (runs before these fields existed were fp32 on CPU)."""
+    device = t0.get("device_name") or t0.get("device", "cpu")
+    torch_label = f"PyTorch (diffusers, {t0.get('dtype', 'float32')} eager, {device})"
+    java_label = f"Java (ONNX Runtime, {j0.get('precision', 'fp32')}, {j0.get('provider', 'cpu')})"
+    return torch_label, java_label
+
+
 def render(report):
     torch_runs, java_runs = report["pytorch"], report["java"]
     t0, j0 = torch_runs[0], java_runs[0]
+    torch_label, java_label = side_labels(t0, j0)
     m = report["machine"]
     lines = [
         f"Measured {report['date']} on {m['cpu']}, {m['cores']} cores, {m.get('mem_gib', '?')} GiB "
@@ -188,8 +199,7 @@ def render(report):
         "",
     ]
     for case in report["cases"]:
-        lines += [f"#### {case}", "", "| | PyTorch (diffusers, fp32 eager) | Java (ONNX Runtime, fp32) "
-                  "| PyTorch/Java |", "|---|---|---|---|"]
+        lines += [f"#### {case}", "", f"| | {torch_label} | {java_label} | PyTorch/Java |", "|---|---|---|---|"]
         for key, label in ROWS:
             t, j = spread(collect(torch_runs, case, key)), spread(collect(java_runs, case, key))
             lines.append(f"| {label} | {fmt(t)} | {fmt(j)} | {ratio(t, j)} |")
@@ -198,7 +208,11 @@ def render(report):
     lt, lj = spread([r["load_s"] for r in torch_runs]), spread([r["load_s"] for r in java_runs])
     lines += ["#### Process", "", "| | PyTorch | Java | PyTorch/Java |", "|---|---|---|---|",
               f"| peak RSS (whole process, all cases) | {fmt(t, 'MB', 0)} | {fmt(j, 'MB', 0)} | {ratio(t, j)} |",
-              f"| model load | {fmt(lt)} | {fmt(lj)} | {ratio(lt, lj)} |", ""]
+              f"| model load | {fmt(lt)} | {fmt(lj)} | {ratio(lt, lj)} |"]
+    gpu = spread([r.get("peak_device_mb") for r in torch_runs])
+    if gpu:
+        lines.append(f"| peak GPU memory (torch.cuda.max_memory_allocated) | {fmt(gpu, 'MB', 0)} | – | – |")
+    lines.append("")
     lines += ["#### Java: time outside `OrtSession.run` (tensor creation, copies, scheduler math, guidance)", "",
               "| case | stage | wall | outside ORT | share |", "|---|---|---|---|---|"]
     for case in report["cases"]:
@@ -242,6 +256,11 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--optimization-level", default="all")
     ap.add_argument("--optimized-model-dir", help="Java: cache of optimized graphs (written once, reused)")
+    ap.add_argument("--provider", default="cpu", help="Java: execution provider (cpu, cuda, migraphx)")
+    ap.add_argument("--provider-library", help="Java: plugin EP library (the MIGraphX route)")
+    ap.add_argument("--torch-device", default="cpu", help="PyTorch: device (cuda for the GPU anchor)")
+    ap.add_argument("--torch-dtype", default="float32", choices=["float32", "float16", "bfloat16"],
+                    help="PyTorch: dtype of the whole pipeline (float16 on GPU is diffusers' documented setup)")
     ap.add_argument("--sides", default="pytorch,java", help="run only some sides (for Java-only lever runs)")
     ap.add_argument("--skip-weight-check", action="store_true", help="skip hashing the diffusers folder")
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/PERFORMANCE.md")

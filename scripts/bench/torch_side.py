@@ -3,6 +3,9 @@
 Prints one JSON object on stdout with per-stage seconds (lists, one entry per timed run), the model
 load time and the process's peak RSS. Stage times come from wrapping the diffusers components, so
 they measure the same work the Java side times per ONNX graph.
+
+--device cuda --dtype float16 is diffusers' documented GPU setup (the GPU anchor): every stage boundary then waits
+for the GPU (torch.cuda.synchronize) before reading the clock, and the report adds the peak GPU memory.
 """
 import argparse
 import json
@@ -13,24 +16,28 @@ from collections import defaultdict
 import torch
 
 
-def load_pipeline(folder):
+DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
+def load_pipeline(folder, dtype=torch.float32, device="cpu"):
     from diffusers import AudioLDM2Pipeline
     from transformers import GPT2LMHeadModel
 
-    pipe = AudioLDM2Pipeline.from_pretrained(folder, torch_dtype=torch.float32)
+    pipe = AudioLDM2Pipeline.from_pretrained(folder, torch_dtype=dtype)
     # diffusers #12630: checkpoints store GPT2Model, which current transformers cannot drive through
     # generate_language_model; the same weights as GPT2LMHeadModel give identical hidden states.
     if type(pipe.language_model).__name__ == "GPT2Model":
-        lm = GPT2LMHeadModel.from_pretrained(f"{folder}/language_model", torch_dtype=torch.float32)
+        lm = GPT2LMHeadModel.from_pretrained(f"{folder}/language_model", torch_dtype=dtype)
         pipe.register_modules(language_model=lm)
     pipe.set_progress_bar_config(disable=True)
-    return pipe
+    return pipe.to(device)
 
 
 class StageTimer:
     """Accumulates wall time of wrapped callables into named stages for the current run."""
 
-    def __init__(self):
+    def __init__(self, sync):
+        self.sync = sync  # waits for queued GPU work, so that a stage's time is its own
         self.current = defaultdict(float)
         self.unet_calls = []
 
@@ -38,10 +45,12 @@ class StageTimer:
         original = getattr(obj, attr)
 
         def timed(*args, **kwargs):
+            self.sync()
             start = time.perf_counter()
             try:
                 return original(*args, **kwargs)
             finally:
+                self.sync()
                 elapsed = time.perf_counter() - start
                 self.current[stage] += elapsed
                 if stage == "unet":
@@ -76,19 +85,24 @@ def main():
     ap.add_argument("--runs", type=int, default=1, help="timed runs per case")
     ap.add_argument("--warmup-steps", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--device", default="cpu", help="torch device: cpu, cuda, cuda:1, ...")
+    ap.add_argument("--dtype", default="float32", choices=sorted(DTYPES), help="dtype of the whole pipeline")
     args = ap.parse_args()
     cases = [parse_case(c) for c in args.case.split(",")]
 
     torch.set_num_threads(args.threads)
+    on_gpu = args.device.startswith("cuda")
+    sync = torch.cuda.synchronize if on_gpu else (lambda: None)
     start = time.perf_counter()
-    pipe = load_pipeline(args.model)
+    pipe = load_pipeline(args.model, DTYPES[args.dtype], args.device)
+    sync()
     load_s = time.perf_counter() - start
     schedulers = {}
     import diffusers
     for name, cls in SCHEDULERS.items():
         schedulers[name] = getattr(diffusers, cls).from_config(pipe.scheduler.config)
 
-    timer = StageTimer()
+    timer = StageTimer(sync)
     timer.wrap(pipe.text_encoder, "get_text_features", "text_encoding")
     timer.wrap(pipe.text_encoder_2, "forward", "text_encoding")
     timer.wrap(pipe.projection_model, "forward", "text_encoding")
@@ -101,8 +115,13 @@ def main():
     prepare_latents = pipe.prepare_latents
 
     def timed_prepare_latents(*a, **kw):  # the denoising stage starts here, as on the Java side
+        sync()
         denoise_start.append(time.perf_counter())
         return prepare_latents(*a, **kw)
+
+    def step_end(*_):
+        sync()
+        step_ends.append(time.perf_counter())
 
     pipe.prepare_latents = timed_prepare_latents
 
@@ -112,7 +131,7 @@ def main():
             return pipe(args.prompt, negative_prompt=args.negative_prompt, num_inference_steps=steps,
                         guidance_scale=args.guidance, audio_length_in_s=args.duration,
                         generator=torch.Generator("cpu").manual_seed(args.seed),
-                        callback=lambda *_: step_ends.append(time.perf_counter()), callback_steps=1).audios
+                        callback=step_end, callback_steps=1).audios
 
     if args.warmup_steps > 0:  # first-call allocations and lazy initialisation
         generate(cases[0][0], args.warmup_steps)
@@ -123,8 +142,10 @@ def main():
             timer.reset()
             step_ends.clear()
             denoise_start.clear()
+            sync()
             start = time.perf_counter()
             audio = generate(scheduler, steps)
+            sync()
             runs["end_to_end"].append(time.perf_counter() - start)
             for stage in ("text_encoding", "language_model", "vae_decode", "vocoder"):
                 runs[stage].append(timer.current[stage])
@@ -137,9 +158,14 @@ def main():
         results[f"{scheduler}:{steps}"] = runs
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     import transformers
-    print(json.dumps({"side": "pytorch", "threads": args.threads, "load_s": load_s, "peak_rss_mb": peak_rss_mb,
-                      "cases": results, "samples": int(audio.shape[-1]), "torch_version": torch.__version__,
-                      "diffusers_version": diffusers.__version__, "transformers_version": transformers.__version__}))
+    report = {"side": "pytorch", "threads": args.threads, "device": args.device, "dtype": args.dtype,
+              "load_s": load_s, "peak_rss_mb": peak_rss_mb, "cases": results, "samples": int(audio.shape[-1]),
+              "torch_version": torch.__version__, "diffusers_version": diffusers.__version__,
+              "transformers_version": transformers.__version__}
+    if on_gpu:
+        report["peak_device_mb"] = torch.cuda.max_memory_allocated(args.device) / 2**20
+        report["device_name"] = torch.cuda.get_device_name(args.device)
+    print(json.dumps(report))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -82,6 +83,9 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Cache of optimized graphs, written on the first load and reused after (default: none).")
     Path optimizedModelDir;
 
+    @Mixin
+    ExecutionProviderOptions executionProvider;
+
     @Spec
     CommandSpec spec;
 
@@ -98,14 +102,16 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws JsonProcessingException {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
-        RuntimeOptions options = new RuntimeOptions("cpu", false, 0, threads, 1, optimizationLevel, optimizedModelDir,
-                null);
+        RuntimeOptions options = new RuntimeOptions(executionProvider.provider, false, 0, threads, 1, optimizationLevel,
+                optimizedModelDir, executionProvider.providerLibrary);
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("side", "java");
         report.put("threads", threads);
         long loadStart = System.nanoTime();
         try (AudioLdm2Pipeline pipeline = AudioLdm2Pipeline.load(modelDir, options)) {
             report.put("load_s", seconds(System.nanoTime() - loadStart));
+            report.put("provider", pipeline.info().executionProvider());
+            report.put("precision", pipeline.info().precision());
             List<GenerationRequest> timed = new ArrayList<>();
             for (String c : cases) {
                 timed.add(request(c));

@@ -15,6 +15,7 @@ import ai.audioldm2.pipeline.Stage;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -125,13 +126,8 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "ONNX Runtime intra-op threads; 0 lets it choose (default: ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--provider", defaultValue = "cpu", paramLabel = "cpu|cuda|migraphx|rocm",
-            description = "Execution provider (default: ${DEFAULT-VALUE}).")
-    String provider;
-
-    @Option(names = "--provider-library", paramLabel = "FILE",
-            description = "Plugin execution provider library (MIGraphX route).")
-    Path providerLibrary;
+    @Mixin
+    ExecutionProviderOptions executionProvider;
 
     @Option(names = "--optimized-model-dir", paramLabel = "DIR",
             description = "Cache of optimized graphs: written on the first run, reused after (halves the load time).")
@@ -190,8 +186,8 @@ public final class GenerateCommand implements Callable<Integer> {
             }
         }
         long usedSeed = seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE;
-        RuntimeOptions options = new RuntimeOptions(provider, cpuFallback, 0, threads, 0, "all",
-                optimizedModelDir, providerLibrary);
+        RuntimeOptions options = new RuntimeOptions(executionProvider.provider, cpuFallback, 0, threads, 0, "all",
+                optimizedModelDir, executionProvider.providerLibrary);
         double seconds = duration != null ? duration : input != null ? input.durationSeconds() : DEFAULT_DURATION;
         GenerationRequest request = new GenerationRequest(List.of(prompt),
                 negativePrompt == null ? null : List.of(negativePrompt), seconds, steps, guidance, usedSeed,

@@ -29,6 +29,8 @@ class BenchCommandTest {
         assertEquals(CommandLines.EXIT_OK, code, stderr);
         JsonNode report = new ObjectMapper().readTree(streams.stdout());
         assertEquals("java", report.get("side").asText());
+        assertEquals("cpu", report.get("provider").asText());
+        assertEquals("fp32", report.get("precision").asText());
         assertEquals(8000, report.get("samples").asInt());      // 0.5 s at 16 kHz
         assertTrue(report.get("peak_rss_mb").asDouble() > 0);
         for (String c : List.of("ddim:3", "dpm++2m:2")) {
@@ -47,6 +49,16 @@ class BenchCommandTest {
         for (String graph : List.of("clap_text", "t5_encoder", "projection", "gpt2", "unet", "vae_decoder", "vocoder")) {
             assertTrue(report.get("ort_run_s_per_graph").get(graph).asDouble() > 0, graph);
         }
+    }
+
+    @Test
+    void aProviderThisOnnxRuntimeLacksFailsNamingTheOnesItHas() {
+        int code = BenchCommand.run("--model-dir", TinyBundle.DIR.toString(), "--case", "ddim:1",
+                "--provider", "cuda");
+        assertEquals(CommandLines.EXIT_BUNDLE, code);
+        String stderr = streams.stderr();
+        assertTrue(stderr.contains("'cuda'") && stderr.contains("CPUExecutionProvider")
+                && stderr.contains("onnxruntime_gpu"), stderr);
     }
 
     @Test
