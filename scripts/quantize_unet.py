@@ -68,22 +68,28 @@ def quantize(bundle, out, convolutions, calibration_folder, threads):
     if out.exists():
         sys.exit(f"{out} exists; remove it first")
     out.mkdir(parents=True)
+    unet_files = [name for name in (unet_file, f"{unet_file}.data") if name in manifest["files"]]  # graph, weights
     for name in manifest["files"]:
-        if name != unet_file:
+        if name not in unet_files:
             link_or_copy(bundle / name, out / name)
     start = time.perf_counter()
     record = {"method": "onnxruntime.quantization.quantize_dynamic", "op_types": QUANTIZED_OPS,
-              "weight_type": "QInt8", "per_channel": False, "source_sha256": sha256(bundle / unet_file)}
+              "weight_type": "QInt8", "per_channel": False,
+              "source_sha256": {name: sha256(bundle / name) for name in unet_files}}
     with tempfile.TemporaryDirectory(dir=out.parent) as scratch:
         source = bundle / unet_file
         if convolutions == "int8":
             source, record["convolutions"] = quantize_convolutions(source, Path(scratch), calibration_folder, threads)
         quantize_dynamic(str(source), str(out / unet_file), op_types_to_quantize=QUANTIZED_OPS,
                          weight_type=QuantType.QInt8, per_channel=False, reduce_range=False)
-    print(f"quantised {unet_file}: {(bundle / unet_file).stat().st_size / 2**20:.0f} MiB -> "
-          f"{(out / unet_file).stat().st_size / 2**20:.0f} MiB in {time.perf_counter() - start:.0f} s")
+    written = [name for name in (unet_file, f"{unet_file}.data") if (out / name).is_file()]
+    print(f"quantised {unet_file}: {sum((bundle / n).stat().st_size for n in unet_files) / 2**20:.0f} MiB -> "
+          f"{sum((out / n).stat().st_size for n in written) / 2**20:.0f} MiB in {time.perf_counter() - start:.0f} s")
     manifest["name"] = out.name
-    manifest["files"][unet_file] = {"sha256": sha256(out / unet_file), "bytes": (out / unet_file).stat().st_size}
+    for name in unet_files:
+        del manifest["files"][name]
+    for name in written:
+        manifest["files"][name] = {"sha256": sha256(out / name), "bytes": (out / name).stat().st_size}
     manifest["quantization"] = {"unet": record}
     # what /health and the response metadata report: not an fp32 bundle any more
     manifest["precision"] = "int8-unet-conv" if convolutions == "int8" else "int8-unet"

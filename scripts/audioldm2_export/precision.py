@@ -13,7 +13,7 @@ from pathlib import Path
 
 import onnx
 
-from .graphs import EXTERNAL_DATA_BYTES
+from .graphs import EXTERNAL_DATA_BYTES, save
 
 FRAGILE = {
     "vae_encoder": "VAE: the AudioLDM VAE produced NaN in half precision (haoheliu/AudioLDM PR #42, 'Fix bug on VAE "
@@ -45,12 +45,7 @@ def convert_to_fp16(path: Path, graph_name: str) -> None:
     converted = convert_float_to_float16(model, keep_io_types=True)
     if graph_name in FP32_SUBGRAPHS:
         _restore_fp32_subgraph(model, converted, FP32_SUBGRAPHS[graph_name])
-    data_file = path.with_name(path.name + ".data")
-    if data_file.exists():
-        data_file.unlink()
-    external = sum(t.ByteSize() for t in converted.graph.initializer) > EXTERNAL_DATA_BYTES
-    onnx.save(converted, str(path), save_as_external_data=external, all_tensors_to_one_file=True,
-              location=data_file.name, size_threshold=1024)
+    save(converted, path, sum(t.ByteSize() for t in converted.graph.initializer) > EXTERNAL_DATA_BYTES)
 
 
 def _restore_fp32_subgraph(original, converted, prefix: str) -> None:

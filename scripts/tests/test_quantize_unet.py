@@ -79,3 +79,27 @@ def test_quantised_unet_stays_close_to_fp32(int8_bundle, tiny_bundle, tiny_folde
 def test_int8_convolutions_need_a_calibration_pipeline(tiny_bundle, tmp_path):
     with pytest.raises(SystemExit, match="--calibrate"):
         quantize_unet.quantize(tiny_bundle, tmp_path / "x", "int8", None, threads=2)
+
+
+def test_a_unet_with_external_weights_is_replaced_whole(tiny_bundle, tmp_path):
+    # full-size bundles keep the UNet's weights in unet.onnx.data: the int8 bundle must neither link that fp32 file
+    # nor list it in its manifest
+    fp32 = tmp_path / "external"
+    fp32.mkdir()
+    manifest = json.loads((tiny_bundle / "manifest.json").read_text())
+    for name in manifest["files"]:
+        (fp32 / name).parent.mkdir(parents=True, exist_ok=True)
+        if name != "unet.onnx":
+            (fp32 / name).write_bytes((tiny_bundle / name).read_bytes())
+    onnx.save(onnx.load(str(tiny_bundle / "unet.onnx")), str(fp32 / "unet.onnx"), save_as_external_data=True,
+              all_tensors_to_one_file=True, location="unet.onnx.data", size_threshold=0)
+    for name in ("unet.onnx", "unet.onnx.data"):
+        manifest["files"][name] = {"sha256": quantize_unet.sha256(fp32 / name), "bytes": (fp32 / name).stat().st_size}
+    (fp32 / "manifest.json").write_text(json.dumps(manifest))
+
+    out = tmp_path / "int8"
+    written = quantize_unet.quantize(fp32, out, "fp32", None, threads=2)
+    assert "unet.onnx.data" not in written["files"] and not (out / "unet.onnx.data").exists()
+    assert set(written["quantization"]["unet"]["source_sha256"]) == {"unet.onnx", "unet.onnx.data"}
+    session = ort.InferenceSession(str(out / "unet.onnx"), providers=["CPUExecutionProvider"])
+    assert {i.name for i in session.get_inputs()} >= {"sample", "timestep"}
