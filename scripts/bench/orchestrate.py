@@ -273,9 +273,10 @@ def main():
             write_doc(table)
         return
 
-    ensure_jar()
-    bundle, diffusers = ensure_models(args)
     sides = args.sides.split(",")
+    if "java" in sides:
+        ensure_jar()     # a PyTorch-only run (a GPU host without Java) needs no jar
+    bundle, diffusers = ensure_models(args)
     started = datetime.datetime.now(datetime.timezone.utc)
     order = []
     for r in range(args.rounds):
