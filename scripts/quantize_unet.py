@@ -15,7 +15,9 @@ conv_shortcut) stay fp32: quantised one group at a time, each of those groups al
 ResNet conv1 convolutions (docs/PERFORMANCE.md).
 
 Every other graph of the bundle is hard-linked (or copied) unchanged; the manifest gets the new UNet's size and
-hash and a "quantization" block saying what was done.
+hash and a "quantization" block saying what was done. ONNX Runtime reads hard-linked weight files as any other, but
+Python's onnx.load refuses external data with several links (its hard-link check): copy a graph with its .data file
+(cp) before editing it with the onnx package.
 
 --evaluate runs diffusers' own AudioLDM2Pipeline three times with the same seed: with its fp32 torch UNet, with the
 same UNet cast to bfloat16 (PyTorch's own fast mode, the anchor), and with the quantised ONNX UNet in its place
