@@ -70,7 +70,8 @@ def quantize(bundle, out, convolutions, calibration_folder, threads):
     if out.exists():
         sys.exit(f"{out} exists; remove it first")
     out.mkdir(parents=True)
-    unet_files = [name for name in (unet_file, f"{unet_file}.data") if name in manifest["files"]]  # graph, weights
+    unet_pair = (unet_file, f"{unet_file}.data")  # the graph and, in large bundles, its external weights
+    unet_files = [name for name in unet_pair if name in manifest["files"]]
     for name in manifest["files"]:
         if name not in unet_files:
             link_or_copy(bundle / name, out / name)
@@ -84,7 +85,7 @@ def quantize(bundle, out, convolutions, calibration_folder, threads):
             source, record["convolutions"] = quantize_convolutions(source, Path(scratch), calibration_folder, threads)
         quantize_dynamic(str(source), str(out / unet_file), op_types_to_quantize=QUANTIZED_OPS,
                          weight_type=QuantType.QInt8, per_channel=False, reduce_range=False)
-    written = [name for name in (unet_file, f"{unet_file}.data") if (out / name).is_file()]
+    written = [name for name in unet_pair if (out / name).is_file()]
     print(f"quantised {unet_file}: {sum((bundle / n).stat().st_size for n in unet_files) / 2**20:.0f} MiB -> "
           f"{sum((out / n).stat().st_size for n in written) / 2**20:.0f} MiB in {time.perf_counter() - start:.0f} s")
     manifest["name"] = out.name

@@ -373,13 +373,14 @@ def export_graph(graph: GraphDef, out_dir: Path, seed: int = 0) -> Path:
             # onnx shape inference once quantize_unet rewrites weights into QDQ pairs
             del model.graph.value_info[:]
         _pin_static_output_dims(model, graph, outputs if isinstance(outputs, tuple) else (outputs,))
-        save(model, path, sum(t.ByteSize() for t in model.graph.initializer) > EXTERNAL_DATA_BYTES)
+        save(model, path)
     return path
 
 
-def save(model, path: Path, external: bool) -> None:
-    """Writes `model` to `path`, its weights to `<path>.data` when `external`; the data file gets the graph file's
-    permissions (onnx creates it owner-only, which a service running as another user could not read)."""
+def save(model, path: Path) -> None:
+    """Writes `model` to `path`, its weights to `<path>.data` when over EXTERNAL_DATA_BYTES; the data file gets the
+    graph file's permissions (onnx creates it owner-only, which a service running as another user could not read)."""
+    external = sum(t.ByteSize() for t in model.graph.initializer) > EXTERNAL_DATA_BYTES
     data_file = path.with_name(path.name + ".data")
     if data_file.exists():
         data_file.unlink()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import onnx
 
-from .graphs import EXTERNAL_DATA_BYTES, save
+from .graphs import save
 
 FRAGILE = {
     "vae_encoder": "VAE: the AudioLDM VAE produced NaN in half precision (haoheliu/AudioLDM PR #42, 'Fix bug on VAE "
@@ -45,7 +45,7 @@ def convert_to_fp16(path: Path, graph_name: str) -> None:
     converted = convert_float_to_float16(model, keep_io_types=True)
     if graph_name in FP32_SUBGRAPHS:
         _restore_fp32_subgraph(model, converted, FP32_SUBGRAPHS[graph_name])
-    save(converted, path, sum(t.ByteSize() for t in converted.graph.initializer) > EXTERNAL_DATA_BYTES)
+    save(converted, path)
 
 
 def _restore_fp32_subgraph(original, converted, prefix: str) -> None:

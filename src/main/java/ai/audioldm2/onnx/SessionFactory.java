@@ -99,7 +99,8 @@ public final class SessionFactory {
             pluginDevices = plugin.devices();
             problem = plugin.problem();
         } else {
-            problem = providers().contains(requested.ortProvider()) ? startProblem(requested, options)
+            problem = providers().contains(requested.ortProvider())
+                    ? new SessionFactory(env, options, level, requested, List.of()).startProblem()
                     : "execution provider '" + requested + "' (" + requested.ortName() + ") is not in this ONNX Runtime "
                     + env.getVersion() + "; it has " + availableProviders()
                     + (requested == ExecutionProvider.ROCM ? " (ROCm was removed in ONNX Runtime 1.23; use migraphx)"
@@ -116,17 +117,13 @@ public final class SessionFactory {
     }
 
     /**
-     * Appends a compiled-in provider to throwaway options, which loads its library (e.g. the CUDA provider and the
+     * Appends this factory's provider to throwaway options, which loads its library (e.g. the CUDA provider and the
      * CUDA/cuDNN libraries it links): a host without them fails here, before any graph, so that CPU fallback can
      * still apply. Null when the provider starts.
      */
-    private static String startProblem(ExecutionProvider provider, RuntimeOptions options) {
+    private String startProblem() {
         try (SessionOptions probe = new SessionOptions()) {
-            if (provider == ExecutionProvider.CUDA) {
-                probe.addCUDA(options.deviceId());
-            } else {
-                probe.addROCM(options.deviceId());
-            }
+            addProvider(probe);
             return null;
         } catch (OrtException e) {
             return "execution provider '" + provider + "' is in this ONNX Runtime but cannot start on this host "
