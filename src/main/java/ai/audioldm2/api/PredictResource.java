@@ -1,8 +1,8 @@
 package ai.audioldm2.api;
 
+import ai.audioldm2.jobs.TracedResult;
 import ai.audioldm2.audio.WavWriter;
 import ai.audioldm2.config.ServiceConfig;
-import ai.audioldm2.jobs.Generated;
 import ai.audioldm2.jobs.GenerationService;
 import ai.audioldm2.jobs.Job;
 import ai.audioldm2.jobs.ModelState;
@@ -104,7 +104,7 @@ public class PredictResource {
                 model.info() == null ? null : model.info().schedulers());
         GenerationRequest generationRequest = request.toGeneration(seedFor(request));
         boolean rawWav = prefersWav(headers.getAcceptableMediaTypes());
-        Job<Generated> job = generation.submit(generationRequest, request.clientJobId(),
+        Job<TracedResult> job = generation.submit(generationRequest, request.clientJobId(),
                 tracing.parentOf(headers::getHeaderString));
         return answerWhenDone(job, connection, generated -> rawWav
                         ? wavResponse(request, generated)
@@ -162,7 +162,7 @@ public class PredictResource {
         if (work.isEmpty()) {
             return Uni.createFrom().item(Response.ok(List.of(slots), MediaType.APPLICATION_JSON_TYPE).build());
         }
-        Job<List<Generated>> job = generation.submitBatch(work, tracing.parentOf(headers::getHeaderString));
+        Job<List<TracedResult>> job = generation.submitBatch(work, tracing.parentOf(headers::getHeaderString));
         return answerWhenDone(job, connection, generated -> {
             for (int k = 0; k < accepted.size(); k++) {
                 slots[accepted.get(k)] = PredictResponse.of(requests.get(k), generated.get(k));
@@ -205,7 +205,7 @@ public class PredictResource {
         return false;
     }
 
-    private static Response wavResponse(PredictRequest request, Generated generated) {
+    private static Response wavResponse(PredictRequest request, TracedResult generated) {
         float[] samples = generated.result().waveforms()[0];
         int sampleRate = generated.result().sampleRate();
         Response.ResponseBuilder response = Response.ok(WavWriter.toBytes(samples, sampleRate, WavWriter.SampleFormat.PCM16), WAV)

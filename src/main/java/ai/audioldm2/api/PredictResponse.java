@@ -1,7 +1,7 @@
 package ai.audioldm2.api;
 
+import ai.audioldm2.jobs.TracedResult;
 import ai.audioldm2.audio.WavWriter;
-import ai.audioldm2.jobs.Generated;
 import ai.audioldm2.pipeline.GenerationResult;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -42,7 +42,7 @@ public record PredictResponse(
     public record Candidate(@JsonProperty("audio_b64") String audioB64, Float score) {
     }
 
-    static PredictResponse of(PredictRequest request, Generated generated) {
+    static PredictResponse of(PredictRequest request, TracedResult generated) {
         GenerationResult result = generated.result();
         float[] best = result.waveforms()[0];
         List<Candidate> candidates = null;

@@ -1,12 +1,12 @@
 package ai.audioldm2.cli;
 
-import ai.audioldm2.onnx.ModelBundleException;
+import ai.audioldm2.onnx.RuntimeOptions;
+import ai.audioldm2.bundle.ModelBundleException;
 import ai.audioldm2.onnx.OrtRunClock;
 import ai.audioldm2.pipeline.AudioLdm2Pipeline;
 import ai.audioldm2.pipeline.GenerationObserver;
 import ai.audioldm2.pipeline.GenerationRequest;
 import ai.audioldm2.pipeline.GenerationResult;
-import ai.audioldm2.pipeline.RuntimeOptions;
 import ai.audioldm2.pipeline.Stage;
 import ai.onnxruntime.OrtEnvironment;
 import com.fasterxml.jackson.core.JsonProcessingException;

@@ -1,16 +1,16 @@
 package ai.audioldm2.cli;
 
+import ai.audioldm2.onnx.RuntimeOptions;
+import ai.audioldm2.bundle.ModelBundleException;
 import ai.audioldm2.audio.AudioDecodeException;
 import ai.audioldm2.audio.AudioDecoder;
 import ai.audioldm2.audio.DecodeLimits;
 import ai.audioldm2.audio.DecodedAudio;
 import ai.audioldm2.audio.WavWriter;
-import ai.audioldm2.onnx.ModelBundleException;
 import ai.audioldm2.pipeline.AudioLdm2Pipeline;
 import ai.audioldm2.pipeline.GenerationObserver;
 import ai.audioldm2.pipeline.GenerationRequest;
 import ai.audioldm2.pipeline.GenerationResult;
-import ai.audioldm2.pipeline.RuntimeOptions;
 import ai.audioldm2.pipeline.Stage;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;

@@ -33,7 +33,7 @@ public interface ServiceConfig {
 
     DeviceMemory deviceMemory();
 
-    /** How the ONNX sessions run; mirrors {@link ai.audioldm2.pipeline.RuntimeOptions}. */
+    /** How the ONNX sessions run; mirrors {@link ai.audioldm2.onnx.RuntimeOptions}. */
     interface Runtime {
         /** cpu, cuda, migraphx or rocm. */
         @WithDefault("cpu")

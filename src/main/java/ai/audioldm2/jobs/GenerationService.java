@@ -71,7 +71,7 @@ public class GenerationService {
      * @throws ai.audioldm2.pipeline.InvalidGenerationRequestException when the pipeline cannot run the request
      * @throws QueueFullException     when no worker is free and the queue is full
      */
-    public Job<Generated> submit(GenerationRequest request, String clientJobId, Context parent) {
+    public Job<TracedResult> submit(GenerationRequest request, String clientJobId, Context parent) {
         AudioLdm2Pipeline pipeline = readyPipeline();
         pipeline.validate(request); // refuse now what would fail after waiting in the queue
         List<BatchItem> alone = List.of(new BatchItem(request, clientJobId));
@@ -89,7 +89,7 @@ public class GenerationService {
      * @throws ai.audioldm2.pipeline.InvalidGenerationRequestException when the pipeline cannot run a request
      * @throws QueueFullException     when the queue has not that many places free
      */
-    public Job<List<Generated>> submitBatch(List<BatchItem> items, Context parent) {
+    public Job<List<TracedResult>> submitBatch(List<BatchItem> items, Context parent) {
         AudioLdm2Pipeline pipeline = readyPipeline();
         items.forEach(item -> pipeline.validate(item.request()));
         return countingCancellations(queue.submit(items.size(),
@@ -118,7 +118,7 @@ public class GenerationService {
         return state.pipeline();
     }
 
-    private List<Generated> generate(AudioLdm2Pipeline pipeline, List<BatchItem> items, Context parent,
+    private List<TracedResult> generate(AudioLdm2Pipeline pipeline, List<BatchItem> items, Context parent,
                                      BooleanSupplier cancelled) {
         Map<Object, List<Integer>> groups = new LinkedHashMap<>();
         for (int i = 0; i < items.size(); i++) {
@@ -126,10 +126,10 @@ public class GenerationService {
             Object shape = BatchShape.of(items.get(i).request()).map(Object.class::cast).orElseGet(Object::new);
             groups.computeIfAbsent(shape, key -> new ArrayList<>()).add(i);
         }
-        Generated[] generated = new Generated[items.size()];
+        TracedResult[] generated = new TracedResult[items.size()];
         for (List<Integer> group : groups.values()) {
             List<BatchItem> members = group.stream().map(items::get).toList();
-            List<Generated> results = generateTogether(pipeline, members, parent, cancelled);
+            List<TracedResult> results = generateTogether(pipeline, members, parent, cancelled);
             for (int k = 0; k < group.size(); k++) {
                 generated[group.get(k)] = results.get(k);
             }
@@ -137,7 +137,7 @@ public class GenerationService {
         return List.of(generated);
     }
 
-    private List<Generated> generateTogether(AudioLdm2Pipeline pipeline, List<BatchItem> items, Context parent,
+    private List<TracedResult> generateTogether(AudioLdm2Pipeline pipeline, List<BatchItem> items, Context parent,
                                              BooleanSupplier cancelled) {
         List<GenerationTracing.GenerationSpan> spans = items.stream()
                 .map(item -> tracing.start(parent, item.request(), item.clientJobId())).toList();
@@ -148,9 +148,9 @@ public class GenerationService {
             List<GenerationResult> results = requests.size() == 1
                     ? List.of(pipeline.generate(requests.get(0), observer))
                     : pipeline.generateBatch(requests, observer);
-            List<Generated> generated = new ArrayList<>(results.size());
+            List<TracedResult> generated = new ArrayList<>(results.size());
             for (int i = 0; i < results.size(); i++) {
-                generated.add(new Generated(results.get(i), spans.get(i).traceId(), spans.get(i).spanId()));
+                generated.add(new TracedResult(results.get(i), spans.get(i).traceId(), spans.get(i).spanId()));
             }
             return generated;
         } catch (RuntimeException e) {

@@ -1,11 +1,12 @@
 package ai.audioldm2.jobs;
 
+import ai.audioldm2.device.DeviceMemoryProbe;
+import ai.audioldm2.device.DeviceMemoryException;
+import ai.audioldm2.device.DeviceMemoryCheck;
+import ai.audioldm2.device.DeviceMemory;
+import ai.audioldm2.onnx.RuntimeOptions;
 import ai.audioldm2.config.ServiceConfig;
-import ai.audioldm2.health.DeviceMemoryCheck;
-import ai.audioldm2.health.DeviceMemoryException;
-import ai.audioldm2.health.DeviceMemoryProbe;
 import ai.audioldm2.pipeline.AudioLdm2Pipeline;
-import ai.audioldm2.pipeline.RuntimeOptions;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;

@@ -1,7 +1,7 @@
 package ai.audioldm2.jobs;
 
+import ai.audioldm2.onnx.RuntimeOptions;
 import ai.audioldm2.pipeline.AudioLdm2Pipeline;
-import ai.audioldm2.pipeline.RuntimeOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.nio.file.Path;

@@ -1,6 +1,7 @@
 package ai.audioldm2.onnx;
 
-import ai.audioldm2.pipeline.RuntimeOptions;
+import ai.audioldm2.bundle.ModelBundleException;
+import ai.audioldm2.bundle.ModelBundle;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtEpDevice;

@@ -1,11 +1,12 @@
 package ai.audioldm2.pipeline;
 
-import ai.audioldm2.onnx.BundleManifest;
+import ai.audioldm2.onnx.RuntimeOptions;
+import ai.audioldm2.bundle.ModelBundleException;
+import ai.audioldm2.bundle.ModelConfig;
+import ai.audioldm2.bundle.BundleManifest;
+import ai.audioldm2.bundle.ModelBundle;
 import ai.audioldm2.onnx.FloatTensor;
 import ai.audioldm2.onnx.LongTensor;
-import ai.audioldm2.onnx.ModelBundle;
-import ai.audioldm2.onnx.ModelBundleException;
-import ai.audioldm2.onnx.ModelConfig;
 import ai.audioldm2.onnx.SessionFactory;
 import ai.audioldm2.onnx.Tensors;
 import ai.audioldm2.random.TorchGenerator;
@@ -138,7 +139,7 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
     /** As {@link #generate(GenerationRequest, GenerationObserver)}, handing intermediates to {@code sink}. */
     public GenerationResult generate(GenerationRequest request, GenerationObserver observer, IntermediatesSink sink) {
         GenerationPlan plan = plan(request);
-        StageTimer stages = new StageTimer(observer);
+        StageRunner stages = new StageRunner(observer);
         TextConditioning text = conditionOnText(plan, stages, sink);
         Conditioning conditioning = text.conditioning();
         sink.t5(conditioning.t5Embeds().data(), conditioning.t5Embeds().shape(),
@@ -213,7 +214,7 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
     }
 
     /** Text encoding and GPT-2: the UNet's conditioning, rows repeated for the waveforms per prompt. */
-    private TextConditioning conditionOnText(GenerationPlan plan, StageTimer stages, IntermediatesSink sink) {
+    private TextConditioning conditionOnText(GenerationPlan plan, StageRunner stages, IntermediatesSink sink) {
         EncodedPrompt prompt = stages.run(Stage.TEXT_ENCODING, () -> encodePrompt(plan, sink));
         FloatTensor generated = stages.run(Stage.LANGUAGE_MODEL, () -> languageModel.generate(
                 prompt.projected().hiddenStates(), prompt.projected().attentionMask()));

@@ -1,11 +1,11 @@
 package ai.audioldm2.pipeline;
 
+import ai.audioldm2.bundle.ModelBundleException;
+import ai.audioldm2.bundle.ModelConfig;
 import ai.audioldm2.audio.AudioLdmMelInput;
 import ai.audioldm2.audio.LogMelSpectrogram;
 import ai.audioldm2.audio.MelSettings;
 import ai.audioldm2.onnx.FloatTensor;
-import ai.audioldm2.onnx.ModelBundleException;
-import ai.audioldm2.onnx.ModelConfig;
 import ai.audioldm2.scheduler.NoiseSource;
 import ai.audioldm2.scheduler.Scheduler;
 

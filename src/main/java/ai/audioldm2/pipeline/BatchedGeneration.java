@@ -1,8 +1,8 @@
 package ai.audioldm2.pipeline;
 
+import ai.audioldm2.bundle.ModelConfig;
 import ai.audioldm2.onnx.FloatTensor;
 import ai.audioldm2.onnx.LongTensor;
-import ai.audioldm2.onnx.ModelConfig;
 import ai.audioldm2.onnx.Tensors;
 import ai.audioldm2.random.TorchGenerator;
 import ai.audioldm2.scheduler.NoiseSource;
@@ -34,7 +34,7 @@ final class BatchedGeneration {
     /** Text encoding and GPT-2 of one request (the pipeline's own, see {@link AudioLdm2Pipeline#generate}). */
     @FunctionalInterface
     interface TextConditioner {
-        Conditioning condition(GenerationPlan plan, StageTimer stages, IntermediatesSink sink);
+        Conditioning condition(GenerationPlan plan, StageRunner stages, IntermediatesSink sink);
     }
 
     private final ModelConfig config;
@@ -59,7 +59,7 @@ final class BatchedGeneration {
         List<Conditioning> conditionings = new ArrayList<>(items);
         List<Map<Stage, Long>> textNanos = new ArrayList<>(items);
         for (GenerationPlan plan : plans) {
-            StageTimer itemStages = new StageTimer(observer);
+            StageRunner itemStages = new StageRunner(observer);
             conditionings.add(text.condition(plan, itemStages, IntermediatesSink.NONE));
             textNanos.add(itemStages.nanos());
         }
@@ -73,7 +73,7 @@ final class BatchedGeneration {
             guidanceScales[i] = plans.get(i).guidanceScale();
         }
 
-        StageTimer shared = new StageTimer(observer);
+        StageRunner shared = new StageRunner(observer);
         float[] latents = shared.run(Stage.DENOISING, () -> {
             float[] batch = new float[itemSize * items];
             TorchGenerator[] generators = new TorchGenerator[items];

@@ -1,11 +1,11 @@
 package ai.audioldm2.pipeline;
 
+import ai.audioldm2.bundle.ModelBundleException;
+import ai.audioldm2.bundle.ModelConfig;
 import ai.audioldm2.audio.ClapFeatureExtractor;
 import ai.audioldm2.audio.ClapFeatureSettings;
 import ai.audioldm2.audio.SincResampler;
 import ai.audioldm2.onnx.FloatTensor;
-import ai.audioldm2.onnx.ModelBundleException;
-import ai.audioldm2.onnx.ModelConfig;
 
 import java.util.Comparator;
 import java.util.stream.IntStream;

@@ -1,7 +1,7 @@
 package ai.audioldm2.pipeline;
 
+import ai.audioldm2.bundle.ModelConfig;
 import ai.audioldm2.audio.DecodedAudio;
-import ai.audioldm2.onnx.ModelConfig;
 import ai.audioldm2.scheduler.Scheduler;
 import ai.audioldm2.scheduler.Schedulers;
 import ai.audioldm2.text.PromptText;

@@ -1,9 +1,9 @@
 package ai.audioldm2.pipeline;
 
+import ai.audioldm2.bundle.ModelConfig;
 import ai.audioldm2.onnx.FloatTensor;
 import ai.audioldm2.onnx.GraphRun;
 import ai.audioldm2.onnx.LongTensor;
-import ai.audioldm2.onnx.ModelConfig;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 

@@ -1,8 +1,8 @@
 package ai.audioldm2.pipeline;
 
+import ai.audioldm2.bundle.ModelBundleException;
 import ai.audioldm2.onnx.FloatTensor;
 import ai.audioldm2.onnx.GraphRun;
-import ai.audioldm2.onnx.ModelBundleException;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 

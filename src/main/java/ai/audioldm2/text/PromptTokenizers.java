@@ -1,9 +1,9 @@
 package ai.audioldm2.text;
 
+import ai.audioldm2.bundle.ModelBundleException;
+import ai.audioldm2.bundle.ModelConfig;
+import ai.audioldm2.bundle.ModelBundle;
 import ai.audioldm2.onnx.LongTensor;
-import ai.audioldm2.onnx.ModelBundle;
-import ai.audioldm2.onnx.ModelBundleException;
-import ai.audioldm2.onnx.ModelConfig;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 

@@ -1,6 +1,6 @@
 package ai.audioldm2.cli;
 
-import ai.audioldm2.onnx.TinyBundle;
+import ai.audioldm2.bundle.TinyBundle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

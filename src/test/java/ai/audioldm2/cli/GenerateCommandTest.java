@@ -1,13 +1,13 @@
 package ai.audioldm2.cli;
 
+import ai.audioldm2.onnx.RuntimeOptions;
+import ai.audioldm2.bundle.TinyBundle;
 import ai.audioldm2.audio.AudioDecoder;
 import ai.audioldm2.audio.DecodeLimits;
 import ai.audioldm2.audio.DecodedAudio;
-import ai.audioldm2.onnx.TinyBundle;
 import ai.audioldm2.pipeline.AudioLdm2Pipeline;
 import ai.audioldm2.pipeline.GenerationObserver;
 import ai.audioldm2.pipeline.GenerationRequest;
-import ai.audioldm2.pipeline.RuntimeOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,8 +1,8 @@
 package ai.audioldm2.health;
 
+import ai.audioldm2.onnx.RuntimeOptions;
 import ai.audioldm2.jobs.PipelineFactory;
 import ai.audioldm2.pipeline.AudioLdm2Pipeline;
-import ai.audioldm2.pipeline.RuntimeOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Alternative;
 

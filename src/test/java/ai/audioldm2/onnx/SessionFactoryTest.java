@@ -1,6 +1,8 @@
 package ai.audioldm2.onnx;
 
-import ai.audioldm2.pipeline.RuntimeOptions;
+import ai.audioldm2.bundle.TinyBundle;
+import ai.audioldm2.bundle.ModelBundleException;
+import ai.audioldm2.bundle.ModelBundle;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,7 +1,8 @@
 package ai.audioldm2.pipeline;
 
-import ai.audioldm2.onnx.ModelBundleException;
-import ai.audioldm2.onnx.TinyBundle;
+import ai.audioldm2.onnx.RuntimeOptions;
+import ai.audioldm2.bundle.TinyBundle;
+import ai.audioldm2.bundle.ModelBundleException;
 import ai.audioldm2.text.PromptText;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

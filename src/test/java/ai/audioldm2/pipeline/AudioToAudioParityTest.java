@@ -1,9 +1,9 @@
 package ai.audioldm2.pipeline;
 
+import ai.audioldm2.bundle.TinyBundle;
 import ai.audioldm2.audio.AudioDecoder;
 import ai.audioldm2.audio.DecodeLimits;
 import ai.audioldm2.audio.DecodedAudio;
-import ai.audioldm2.onnx.TinyBundle;
 import ai.audioldm2.random.TorchGenerator;
 import ai.audioldm2.testing.Npy;
 import com.fasterxml.jackson.databind.JsonNode;

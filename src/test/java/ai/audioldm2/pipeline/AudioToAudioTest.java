@@ -1,8 +1,8 @@
 package ai.audioldm2.pipeline;
 
+import ai.audioldm2.bundle.TinyBundle;
+import ai.audioldm2.bundle.ModelBundle;
 import ai.audioldm2.audio.DecodedAudio;
-import ai.audioldm2.onnx.ModelBundle;
-import ai.audioldm2.onnx.TinyBundle;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;

@@ -1,9 +1,10 @@
 package ai.audioldm2.pipeline;
 
+import ai.audioldm2.onnx.RuntimeOptions;
+import ai.audioldm2.bundle.TinyBundle;
+import ai.audioldm2.bundle.ModelBundle;
 import ai.audioldm2.onnx.FloatTensor;
-import ai.audioldm2.onnx.ModelBundle;
 import ai.audioldm2.onnx.SessionFactory;
-import ai.audioldm2.onnx.TinyBundle;
 import ai.audioldm2.text.PromptTokenizers;
 import ai.audioldm2.text.TokenBatch;
 import ai.onnxruntime.OrtSession;

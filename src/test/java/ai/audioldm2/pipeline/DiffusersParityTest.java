@@ -1,6 +1,6 @@
 package ai.audioldm2.pipeline;
 
-import ai.audioldm2.onnx.TinyBundle;
+import ai.audioldm2.bundle.TinyBundle;
 import ai.audioldm2.testing.Npy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

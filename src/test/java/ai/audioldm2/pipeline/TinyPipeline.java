@@ -1,6 +1,7 @@
 package ai.audioldm2.pipeline;
 
-import ai.audioldm2.onnx.TinyBundle;
+import ai.audioldm2.onnx.RuntimeOptions;
+import ai.audioldm2.bundle.TinyBundle;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;

@@ -1,8 +1,8 @@
 package ai.audioldm2.text;
 
-import ai.audioldm2.onnx.ModelBundle;
-import ai.audioldm2.onnx.ModelConfig;
-import ai.audioldm2.onnx.TinyBundle;
+import ai.audioldm2.bundle.TinyBundle;
+import ai.audioldm2.bundle.ModelConfig;
+import ai.audioldm2.bundle.ModelBundle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

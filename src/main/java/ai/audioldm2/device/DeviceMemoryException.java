@@ -1,4 +1,4 @@
-package ai.audioldm2.health;
+package ai.audioldm2.device;
 
 /** The GPU's memory could not be read. */
 public class DeviceMemoryException extends RuntimeException {

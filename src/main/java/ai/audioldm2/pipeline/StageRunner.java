@@ -6,12 +6,12 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /** Runs the stages of one generation: cancellation check, observer callbacks, wall time per stage. */
-final class StageTimer {
+final class StageRunner {
 
     private final GenerationObserver observer;
     private final Map<Stage, Long> nanos = new EnumMap<>(Stage.class);
 
-    StageTimer(GenerationObserver observer) {
+    StageRunner(GenerationObserver observer) {
         this.observer = observer;
     }
 

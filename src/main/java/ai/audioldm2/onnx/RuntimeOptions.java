@@ -1,4 +1,4 @@
-package ai.audioldm2.pipeline;
+package ai.audioldm2.onnx;
 
 import java.nio.file.Path;
 

@@ -1,4 +1,4 @@
-package ai.audioldm2.onnx;
+package ai.audioldm2.bundle;
 
 /** The model bundle cannot be used: missing, truncated or corrupted files, a graph that does not match its manifest. */
 public class ModelBundleException extends RuntimeException {

@@ -8,5 +8,5 @@ import ai.audioldm2.pipeline.GenerationResult;
  * @param traceId 32 hex digits, null when tracing is off
  * @param spanId  16 hex digits of the generate_audio span, null when tracing is off
  */
-public record Generated(GenerationResult result, String traceId, String spanId) {
+public record TracedResult(GenerationResult result, String traceId, String spanId) {
 }

@@ -1,4 +1,4 @@
-package ai.audioldm2.onnx;
+package ai.audioldm2.bundle;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

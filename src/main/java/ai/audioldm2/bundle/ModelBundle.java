@@ -1,4 +1,4 @@
-package ai.audioldm2.onnx;
+package ai.audioldm2.bundle;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -202,7 +202,7 @@ public final class ModelBundle {
         }
     }
 
-    static String sha256(Path file) {
+    public static String sha256(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             byte[] chunk = new byte[1 << 16];

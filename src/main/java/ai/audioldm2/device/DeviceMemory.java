@@ -1,4 +1,4 @@
-package ai.audioldm2.health;
+package ai.audioldm2.device;
 
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package ai.audioldm2.onnx;
+package ai.audioldm2.bundle;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 

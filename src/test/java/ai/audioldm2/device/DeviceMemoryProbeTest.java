@@ -1,4 +1,4 @@
-package ai.audioldm2.health;
+package ai.audioldm2.device;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
