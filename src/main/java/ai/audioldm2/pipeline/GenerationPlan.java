@@ -19,7 +19,7 @@ import java.util.Optional;
  * @param negativePrompts one negative prompt per positive prompt ("" by default)
  * @param guided          classifier-free guidance on (diffusers: guidance_scale &gt; 1)
  * @param latentShape     (B * n, C, height / vae_scale, mel_bins / vae_scale)
- * @param waveformSamples int(duration * sampling_rate)
+ * @param waveformSamples int(duration * sampling_rate), where the waveform is cut (it may be shorter, as in diffusers)
  * @param inputAudio      audio-to-audio input, or null
  * @param firstStep       index of the first denoising step: 0 for text-to-audio, diffusers' img2img
  *                        {@code t_start * order} for audio-to-audio (= the number of timesteps when strength is 0)
