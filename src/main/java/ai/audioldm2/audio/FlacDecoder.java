@@ -30,69 +30,97 @@ final class FlacDecoder {
     }
 
     static DecodedAudio decode(byte[] data, int start, DecodeLimits limits) {
-        int offset = start + 4;
-        byte[] streamInfo = null;
-        boolean last = false;
-        while (!last) {
-            if (data.length - offset < BLOCK_HEADER_BYTES) {
-                throw new AudioDecodeException(Problem.TRUNCATED, "Truncated FLAC: the metadata ends early", limits);
-            }
-            last = (data[offset] & 0x80) != 0;
-            int type = data[offset] & 0x7F;
-            int length = ((data[offset + 1] & 0xFF) << 16) | ((data[offset + 2] & 0xFF) << 8) | (data[offset + 3] & 0xFF);
-            int body = offset + BLOCK_HEADER_BYTES;
-            if (length > data.length - body) {
-                throw new AudioDecodeException(Problem.TRUNCATED, String.format(Locale.ROOT,
-                        "Truncated FLAC: metadata block %d declares %d bytes but only %d follow",
-                        type, length, data.length - body), limits);
-            }
-            if (streamInfo == null && (type != 0 || length != STREAMINFO_BYTES)) {
-                throw new AudioDecodeException(Problem.MALFORMED,
-                        "Wrong FLAC header: the first metadata block is not a 34-byte STREAMINFO", limits);
-            }
-            if (type == 0 && streamInfo == null) {
-                streamInfo = new byte[BLOCK_HEADER_BYTES + STREAMINFO_BYTES];
-                System.arraycopy(data, offset, streamInfo, 0, streamInfo.length);
-                streamInfo[0] = (byte) 0x80; // the only block passed on, so the last one
-            }
-            offset = body + length;
-        }
-        int sampleRate = ((streamInfo[14] & 0xFF) << 12) | ((streamInfo[15] & 0xFF) << 4) | ((streamInfo[16] & 0xFF) >> 4);
-        int channels = ((streamInfo[16] >> 1) & 0x07) + 1;
-        int bitsPerSample = (((streamInfo[16] & 0x01) << 4) | ((streamInfo[17] & 0xFF) >> 4)) + 1;
-        long totalFrames = ((long) (streamInfo[17] & 0x0F) << 32) | ((streamInfo[18] & 0xFFL) << 24)
-                | ((streamInfo[19] & 0xFF) << 16) | ((streamInfo[20] & 0xFF) << 8) | (streamInfo[21] & 0xFF);
-        AudioDecoder.checkStreamFormat("FLAC", sampleRate, channels, limits);
-        if (bitsPerSample < 4 || bitsPerSample > 24) {
+        StreamInfo info = StreamInfo.read(data, start, limits);
+        AudioDecoder.checkStreamFormat("FLAC", info.sampleRate(), info.channels(), limits);
+        if (info.bitsPerSample() < 4 || info.bitsPerSample() > 24) {
             throw new AudioDecodeException(Problem.UNSUPPORTED_ENCODING,
-                    "Unsupported FLAC encoding: " + bitsPerSample + " bits per sample", limits);
+                    "Unsupported FLAC encoding: " + info.bitsPerSample() + " bits per sample", limits);
         }
-        if (totalFrames > limits.maxFrames(sampleRate, channels)) {
-            throw PcmAccumulator.tooLong(limits, sampleRate, channels, totalFrames);
+        if (info.totalFrames() > limits.maxFrames(info.sampleRate(), info.channels())) {
+            throw PcmAccumulator.tooLong(limits, info.sampleRate(), info.channels(), info.totalFrames());
         }
-
         InputStream stream = new SequenceInputStream(
                 new ByteArrayInputStream(new byte[] {'f', 'L', 'a', 'C'}),
-                new SequenceInputStream(new ByteArrayInputStream(streamInfo),
-                        new ByteArrayInputStream(data, offset, data.length - offset)));
+                new SequenceInputStream(new ByteArrayInputStream(info.block()),
+                        new ByteArrayInputStream(data, info.audioOffset(), data.length - info.audioOffset())));
+        PcmAccumulator pcm = decodeFrames(stream, info, limits);
+        if (pcm.frames() < info.totalFrames()) {
+            throw new AudioDecodeException(Problem.TRUNCATED, String.format(Locale.ROOT,
+                    "Truncated FLAC: %d of the %d declared frames are present", pcm.frames(), info.totalFrames()),
+                    limits);
+        }
+        if (info.totalFrames() > 0) {
+            pcm.truncate(info.totalFrames());
+        }
+        return pcm.finish("FLAC");
+    }
+
+    /**
+     * The STREAMINFO block (header included, marked as the last block) and what it declares; {@code audioOffset} is
+     * where the frames start, after every metadata block. totalFrames 0 means unknown.
+     */
+    private record StreamInfo(byte[] block, int audioOffset, int sampleRate, int channels, int bitsPerSample,
+                              long totalFrames) {
+
+        static StreamInfo read(byte[] data, int start, DecodeLimits limits) {
+            int offset = start + 4;
+            byte[] block = null;
+            boolean last = false;
+            while (!last) {
+                if (data.length - offset < BLOCK_HEADER_BYTES) {
+                    throw new AudioDecodeException(Problem.TRUNCATED, "Truncated FLAC: the metadata ends early",
+                            limits);
+                }
+                last = (data[offset] & 0x80) != 0;
+                int type = data[offset] & 0x7F;
+                int length = ((data[offset + 1] & 0xFF) << 16) | ((data[offset + 2] & 0xFF) << 8)
+                        | (data[offset + 3] & 0xFF);
+                int body = offset + BLOCK_HEADER_BYTES;
+                if (length > data.length - body) {
+                    throw new AudioDecodeException(Problem.TRUNCATED, String.format(Locale.ROOT,
+                            "Truncated FLAC: metadata block %d declares %d bytes but only %d follow",
+                            type, length, data.length - body), limits);
+                }
+                if (block == null && (type != 0 || length != STREAMINFO_BYTES)) {
+                    throw new AudioDecodeException(Problem.MALFORMED,
+                            "Wrong FLAC header: the first metadata block is not a 34-byte STREAMINFO", limits);
+                }
+                if (type == 0 && block == null) {
+                    block = new byte[BLOCK_HEADER_BYTES + STREAMINFO_BYTES];
+                    System.arraycopy(data, offset, block, 0, block.length);
+                    block[0] = (byte) 0x80; // the only block passed on, so the last one
+                }
+                offset = body + length;
+            }
+            int sampleRate = ((block[14] & 0xFF) << 12) | ((block[15] & 0xFF) << 4) | ((block[16] & 0xFF) >> 4);
+            int channels = ((block[16] >> 1) & 0x07) + 1;
+            int bitsPerSample = (((block[16] & 0x01) << 4) | ((block[17] & 0xFF) >> 4)) + 1;
+            long totalFrames = ((long) (block[17] & 0x0F) << 32) | ((block[18] & 0xFFL) << 24)
+                    | ((block[19] & 0xFF) << 16) | ((block[20] & 0xFF) << 8) | (block[21] & 0xFF);
+            return new StreamInfo(block, offset, sampleRate, channels, bitsPerSample, totalFrames);
+        }
+    }
+
+    private static PcmAccumulator decodeFrames(InputStream stream, StreamInfo info, DecodeLimits limits) {
         FLACDecoder decoder = new FLACDecoder(stream);
         decoder.addFrameListener(new FailOnCorruptFrame(limits));
-        PcmAccumulator pcm = new PcmAccumulator(channels, sampleRate, limits);
-        float scale = 1f / (1 << (bitsPerSample - 1));
+        PcmAccumulator pcm = new PcmAccumulator(info.channels(), info.sampleRate(), limits);
+        float scale = 1f / (1 << (info.bitsPerSample() - 1));
         try {
             decoder.readMetadata();
             Frame frame;
             // Stop at the declared length: past it jFLAC's frame search returns without reading, and a bad header
             // there would make readNextFrame retry forever.
-            while ((totalFrames == 0 || pcm.frames() < totalFrames) && (frame = decoder.readNextFrame()) != null) {
-                if (frame.header.channels != channels || frame.header.bitsPerSample != bitsPerSample) {
+            while ((info.totalFrames() == 0 || pcm.frames() < info.totalFrames())
+                    && (frame = decoder.readNextFrame()) != null) {
+                if (frame.header.channels != info.channels() || frame.header.bitsPerSample != info.bitsPerSample()) {
                     throw new AudioDecodeException(Problem.MALFORMED,
                             "Corrupt FLAC: a frame's channels or sample size differ from the stream's", limits);
                 }
                 int blockSize = frame.header.blockSize;
                 ChannelData[] channelData = decoder.getChannelData();
                 pcm.reserve(blockSize);
-                for (int c = 0; c < channels; c++) {
+                for (int c = 0; c < info.channels(); c++) {
                     int[] samples = channelData[c].getOutput();
                     for (int i = 0; i < blockSize; i++) {
                         pcm.set(c, i, samples[i] * scale);
@@ -103,14 +131,7 @@ final class FlacDecoder {
         } catch (IOException e) {
             throw new AudioDecodeException(Problem.MALFORMED, "Corrupt FLAC stream: " + e.getMessage(), limits, e);
         }
-        if (pcm.frames() < totalFrames) {
-            throw new AudioDecodeException(Problem.TRUNCATED, String.format(Locale.ROOT,
-                    "Truncated FLAC: %d of the %d declared frames are present", pcm.frames(), totalFrames), limits);
-        }
-        if (totalFrames > 0) {
-            pcm.truncate(totalFrames);
-        }
-        return pcm.finish("FLAC");
+        return pcm;
     }
 
     /**

@@ -40,17 +40,8 @@ final class OggVorbisDecoder {
 
         Page page = new Page();
         Packet packet = new Packet();
-        Info info = new Info();
-        info.init();
-        Comment comment = new Comment();
-        comment.init();
+        VorbisStream vorbis = new VorbisStream(limits);
         StreamState stream = null;
-        DspState dsp = null;
-        Block block = null;
-        PcmAccumulator pcm = null;
-        float[][][] pcmOut = new float[1][][];
-        int[] pcmOffsets = null;
-        int headers = 0;
         boolean endOfStream = false;
         long lastGranule = -1; // the last page's granule position is the exact length in frames
         int pageResult;
@@ -67,59 +58,93 @@ final class OggVorbisDecoder {
             }
             int packetResult;
             while ((packetResult = stream.packetout(packet)) != 0) {
-                if (packetResult < 0) {
-                    continue;
-                }
-                if (headers < HEADER_PACKETS) {
-                    if (headers == 2) {
-                        VorbisSetupCheck.check(packet.packet_base, packet.packet, packet.bytes, limits);
-                    }
-                    Packet header = headers == 1 ? emptyComment(packet, limits) : packet;
-                    if (info.synthesis_headerin(comment, header) < 0) {
-                        throw new AudioDecodeException(Problem.MALFORMED,
-                                "Wrong OGG header: not a Vorbis stream, or a corrupt Vorbis header", limits);
-                    }
-                    headers++;
-                    if (headers == 1) {
-                        AudioDecoder.checkStreamFormat("OGG/Vorbis", info.rate, info.channels, limits);
-                    } else if (headers == HEADER_PACKETS) {
-                        dsp = new DspState();
-                        if (dsp.synthesis_init(info) != 0) {
-                            throw new AudioDecodeException(Problem.MALFORMED, "Corrupt Vorbis setup header", limits);
-                        }
-                        block = new Block(dsp);
-                        pcm = new PcmAccumulator(info.channels, info.rate, limits);
-                        pcmOffsets = new int[info.channels];
-                    }
-                    continue;
-                }
-                if (block.synthesis(packet) == 0) {
-                    dsp.synthesis_blockin(block);
-                }
-                int frames;
-                while ((frames = dsp.synthesis_pcmout(pcmOut, pcmOffsets)) > 0) {
-                    pcm.reserve(frames);
-                    for (int c = 0; c < info.channels; c++) {
-                        float[] channel = pcmOut[0][c];
-                        for (int i = 0; i < frames; i++) {
-                            pcm.set(c, i, channel[pcmOffsets[c] + i]);
-                        }
-                    }
-                    pcm.advance(frames);
-                    dsp.synthesis_read(frames);
+                if (packetResult > 0) {
+                    vorbis.accept(packet);
                 }
             }
             endOfStream = page.eos() != 0;
-            if (headers == HEADER_PACKETS && page.granulepos() > 0) {
+            if (vorbis.headersRead() && page.granulepos() > 0) {
                 lastGranule = page.granulepos();
             }
         }
-        if (headers < HEADER_PACKETS) {
+        if (!vorbis.headersRead()) {
             throw new AudioDecodeException(Problem.TRUNCATED,
                     "Truncated or malformed OGG: the Vorbis headers are incomplete", limits);
         }
-        pcm.truncate(lastGranule);
-        return pcm.finish("OGG/Vorbis");
+        vorbis.pcm.truncate(lastGranule);
+        return vorbis.pcm.finish("OGG/Vorbis");
+    }
+
+    /** The Vorbis decoder of one logical stream: three header packets, then audio packets into PCM. */
+    private static final class VorbisStream {
+        private final DecodeLimits limits;
+        private final Info info = new Info();
+        private final Comment comment = new Comment();
+        private final float[][][] pcmOut = new float[1][][];
+        private int headers;
+        private DspState dsp;
+        private Block block;
+        private int[] pcmOffsets;
+        private PcmAccumulator pcm;
+
+        VorbisStream(DecodeLimits limits) {
+            this.limits = limits;
+            info.init();
+            comment.init();
+        }
+
+        boolean headersRead() {
+            return headers == HEADER_PACKETS;
+        }
+
+        void accept(Packet packet) {
+            if (headersRead()) {
+                audio(packet);
+            } else {
+                header(packet);
+            }
+        }
+
+        private void header(Packet packet) {
+            if (headers == 2) {
+                VorbisSetupCheck.check(packet.packet_base, packet.packet, packet.bytes, limits);
+            }
+            Packet header = headers == 1 ? emptyComment(packet, limits) : packet;
+            if (info.synthesis_headerin(comment, header) < 0) {
+                throw new AudioDecodeException(Problem.MALFORMED,
+                        "Wrong OGG header: not a Vorbis stream, or a corrupt Vorbis header", limits);
+            }
+            headers++;
+            if (headers == 1) {
+                AudioDecoder.checkStreamFormat("OGG/Vorbis", info.rate, info.channels, limits);
+            } else if (headersRead()) {
+                dsp = new DspState();
+                if (dsp.synthesis_init(info) != 0) {
+                    throw new AudioDecodeException(Problem.MALFORMED, "Corrupt Vorbis setup header", limits);
+                }
+                block = new Block(dsp);
+                pcm = new PcmAccumulator(info.channels, info.rate, limits);
+                pcmOffsets = new int[info.channels];
+            }
+        }
+
+        private void audio(Packet packet) {
+            if (block.synthesis(packet) == 0) {
+                dsp.synthesis_blockin(block);
+            }
+            int frames;
+            while ((frames = dsp.synthesis_pcmout(pcmOut, pcmOffsets)) > 0) {
+                pcm.reserve(frames);
+                for (int c = 0; c < info.channels; c++) {
+                    float[] channel = pcmOut[0][c];
+                    for (int i = 0; i < frames; i++) {
+                        pcm.set(c, i, channel[pcmOffsets[c] + i]);
+                    }
+                }
+                pcm.advance(frames);
+                dsp.synthesis_read(frames);
+            }
+        }
     }
 
     private static Packet emptyComment(Packet original, DecodeLimits limits) {

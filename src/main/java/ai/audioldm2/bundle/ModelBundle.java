@@ -60,10 +60,6 @@ public final class ModelBundle {
         return bundle;
     }
 
-    public Path dir() {
-        return dir;
-    }
-
     public BundleManifest manifest() {
         return manifest;
     }

@@ -87,14 +87,6 @@ public final class GenerationQueue implements AutoCloseable {
         return running.get();
     }
 
-    public int concurrency() {
-        return concurrency;
-    }
-
-    public int capacity() {
-        return capacity;
-    }
-
     /** All workers exist and the pool has not been shut down. */
     public boolean workersAlive() {
         return !executor.isShutdown() && executor.getPoolSize() == concurrency;

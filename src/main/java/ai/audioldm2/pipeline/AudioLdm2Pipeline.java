@@ -181,21 +181,6 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
                 new long[] {rows, width});
     }
 
-    /** The prompts' CLAP text embeddings as generation computes them (B, P). */
-    FloatTensor clapTextEmbeds(List<String> prompts) {
-        return clap.encode(tokenizers.clap(prompts));
-    }
-
-    /** CLAP scores of waveforms at the vocoder's rate against prompts (prompt p owns rows p*n .. p*n+n-1). */
-    float[] clapScores(List<String> prompts, float[][] waveforms, int perPrompt) {
-        return ranker.scores(clapTextEmbeds(prompts), waveforms, perPrompt);
-    }
-
-    /** The CLAP ranker, or null when the bundle has no clap_audio graph. */
-    ClapRanker ranker() {
-        return ranker;
-    }
-
     /**
      * Runs several single-prompt text-to-audio requests of one {@link BatchShape} through the same UNet, VAE and
      * vocoder calls ({@link BatchedGeneration}); results in request order.

@@ -35,7 +35,6 @@ public final class TorchGenerator implements NoiseSource {
     private static final double TWO_POW_MINUS_53 = 0x1.0p-53;
     private static final float TWO_POW_MINUS_24 = 0x1.0p-24f;
 
-    private final long seed;
     private final Mt19937 engine;
     private final float[] uniforms = new float[BLOCK];
     private final float[] normals = new float[BLOCK];
@@ -44,13 +43,7 @@ public final class TorchGenerator implements NoiseSource {
 
     /** Equivalent of {@code torch.Generator("cpu").manual_seed(seed)}; negative seeds mean seed + 2^64, as in torch. */
     public TorchGenerator(long seed) {
-        this.seed = seed;
         this.engine = new Mt19937(seed);
-    }
-
-    /** The seed given at construction ({@code Generator.initial_seed()}, as a signed long). */
-    public long initialSeed() {
-        return seed;
     }
 
     /** One {@code torch.randn} call that fills all of {@code out} (contiguous, float32, mean 0, std 1). */

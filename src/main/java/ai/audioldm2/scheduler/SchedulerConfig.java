@@ -47,11 +47,6 @@ public record SchedulerConfig(
         }
     }
 
-    /** The checkpoint configuration of cvssp/audioldm2 (and -large, -music): a DDIMScheduler config. */
-    public static SchedulerConfig audioLdm2() {
-        return new SchedulerConfig(1000, 0.0015, 0.0195, "scaled_linear", null, 1, "leading", "epsilon", false, false, 1.0);
-    }
-
     /**
      * Reads the parsed JSON object of a {@code scheduler_config.json}.
      *

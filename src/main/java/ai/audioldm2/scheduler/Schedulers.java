@@ -37,18 +37,12 @@ public final class Schedulers {
     }
 
     /**
-     * A new scheduler for one run of {@code numSteps} denoising steps.
+     * A new scheduler for one run of {@code numSteps} denoising steps, with DDIM's eta (0 = deterministic DDIM,
+     * 1 = DDPM-like); eta &gt; 0 draws variance noise from the NoiseSource given to each step. Only "ddim" takes an
+     * eta.
      *
      * @throws IllegalArgumentException for an unknown name (the message lists the valid ones), a step count
-     *                                  below 1 or above what the configuration allows
-     */
-    public static Scheduler create(String name, SchedulerConfig config, int numSteps) {
-        return withinTrainingRange(factory(name).create(config, numSteps), config, numSteps);
-    }
-
-    /**
-     * As {@link #create(String, SchedulerConfig, int)}, with DDIM's eta (0 = deterministic DDIM, 1 = DDPM-like);
-     * eta &gt; 0 draws variance noise from the NoiseSource given to each step. Only "ddim" takes an eta.
+     *                                  below 1 or above what the configuration allows, an eta for another scheduler
      */
     public static Scheduler create(String name, SchedulerConfig config, int numSteps, double eta) {
         Factory factory = factory(name);

@@ -1,10 +1,16 @@
 package ai.audioldm2.pipeline;
 
+import ai.audioldm2.bundle.ModelBundle;
 import ai.audioldm2.bundle.TinyBundle;
 import ai.audioldm2.onnx.FloatTensor;
+import ai.audioldm2.onnx.RuntimeOptions;
+import ai.audioldm2.onnx.SessionFactory;
+import ai.audioldm2.text.PromptTokenizers;
+import ai.onnxruntime.OrtSession;
 import ai.audioldm2.testing.Npy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -17,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -47,10 +54,28 @@ class ClapRankingTest {
     static final double SCORE_TOLERANCE = 1e-4;
     private static final Path FIXTURES = TinyBundle.DIR.resolve("reference").resolve("clap_ranking");
     private static AudioLdm2Pipeline pipeline;
+    /** The two CLAP towers on their own sessions, to check the ranking stage by itself. */
+    private static PromptTokenizers tokenizers;
+    private static Map<String, OrtSession> clapSessions;
+    private static ClapTextEncoder clapText;
+    private static ClapRanker ranker;
 
     @BeforeAll
     static void load(AudioLdm2Pipeline shared) {
         pipeline = shared;
+        ModelBundle bundle = ModelBundle.open(TinyBundle.DIR);
+        SessionFactory factory = SessionFactory.create(RuntimeOptions.cpuDefaults());
+        tokenizers = PromptTokenizers.load(bundle);
+        clapSessions = factory.openAll(bundle, List.of(ClapTextEncoder.GRAPH, ClapAudioEncoder.GRAPH));
+        clapText = new ClapTextEncoder(factory.environment(), clapSessions.get(ClapTextEncoder.GRAPH));
+        ranker = new ClapRanker(new ClapAudioEncoder(factory.environment(), clapSessions.get(ClapAudioEncoder.GRAPH)),
+                bundle.config());
+    }
+
+    @AfterAll
+    static void close() {
+        clapSessions.values().forEach(SessionFactory::closeQuietly);
+        tokenizers.close();
     }
 
     static Stream<JsonNode> sets() throws IOException {
@@ -71,16 +96,17 @@ class ClapRankingTest {
             assertTrue(gap.asDouble() > 2 * SCORE_TOLERANCE, name + ": candidates too close to rank reliably");
         }
 
-        FloatTensor features = pipeline.ranker().features(waveforms);
+        FloatTensor features = ranker.features(waveforms);
         Npy.Array expectedFeatures = fixture(set, "features");
         DiffusersParityTest.assertShape(expectedFeatures, features.shape(), name + " features");
         double featureError = maxAbsError(expectedFeatures.floats(), features.data());
 
-        float[] scores = pipeline.clapScores(prompts, waveforms, perPrompt);
+        FloatTensor textEmbeds = clapText.encode(tokenizers.clap(prompts));
+        float[] scores = ranker.scores(textEmbeds, waveforms, perPrompt);
         float[] expectedScores = fixture(set, "scores").floats();
         double scoreError = maxAbsError(expectedScores, scores);
 
-        ClapRanker.Ranking ranking = pipeline.ranker().rank(pipeline.clapTextEmbeds(prompts), waveforms, perPrompt);
+        ClapRanker.Ranking ranking = ranker.rank(textEmbeds, waveforms, perPrompt);
         int[] expectedOrder = Arrays.stream(fixture(set, "order").longs()).mapToInt(Math::toIntExact).toArray();
         System.out.printf(Locale.ROOT, "clap ranking %-14s features %.2e dB | scores %.2e (of %.3g) | order %s%n",
                 name, featureError, scoreError, expectedScores[0], Arrays.toString(ranking.order()));

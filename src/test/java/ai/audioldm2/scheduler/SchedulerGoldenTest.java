@@ -103,18 +103,18 @@ class SchedulerGoldenTest {
         String id = c.get("id").asText();
         if (c.has("error")) {
             // diffusers cannot run this combination; the Java scheduler must refuse it up front
-            assertThrows(IllegalArgumentException.class, () -> Schedulers.create(name, config, steps), id);
+            assertThrows(IllegalArgumentException.class, () -> Schedulers.create(name, config, steps, 0.0), id);
             REPORT.put(id, "refused, as diffusers fails: " + c.get("error").asText());
             return;
         }
         double[] expectedTimesteps = Npy.resource(DIR + id + "_timesteps.npy").doubles();
         if (!allIntegral(expectedTimesteps)) {
             // diffusers feeds fractional timesteps to the UNet here; the Java API (long timesteps) refuses them
-            assertThrows(IllegalArgumentException.class, () -> Schedulers.create(name, config, steps), id);
+            assertThrows(IllegalArgumentException.class, () -> Schedulers.create(name, config, steps, 0.0), id);
             REPORT.put(id, "refused: fractional timesteps");
             return;
         }
-        Scheduler scheduler = c.get("eta").isNull() ? Schedulers.create(name, config, steps)
+        Scheduler scheduler = c.get("eta").isNull() ? Schedulers.create(name, config, steps, 0.0)
                 : Schedulers.create(name, config, steps, c.get("eta").asDouble());
 
         long[] timesteps = scheduler.timesteps();
@@ -142,7 +142,7 @@ class SchedulerGoldenTest {
         double perStepTolerance = ddim ? DDIM_PER_STEP_TOLERANCE
                 : manySteps ? MANY_STEPS_PER_STEP_TOLERANCE : FEW_STEPS_PER_STEP_TOLERANCE;
         double freeRunning = runTrajectory(c, scheduler, states, false, freeRunningTolerance);
-        Scheduler fresh = c.get("eta").isNull() ? Schedulers.create(name, config, steps)
+        Scheduler fresh = c.get("eta").isNull() ? Schedulers.create(name, config, steps, 0.0)
                 : Schedulers.create(name, config, steps, c.get("eta").asDouble());
         double perStep = runTrajectory(c, fresh, states, true, perStepTolerance);
         REPORT.put(id, String.format("per-step %.2e  free-running %.2e  sigmas %.2e", perStep, freeRunning, sigmaError));

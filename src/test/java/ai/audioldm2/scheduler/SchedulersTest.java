@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /** The factory, the configuration parser and the guards of the schedulers (behaviour, not numbers). */
 class SchedulersTest {
 
-    private static final SchedulerConfig AUDIOLDM2 = SchedulerConfig.audioLdm2();
+    private static final SchedulerConfig AUDIOLDM2 = SchedulerConfigs.AUDIOLDM2;
 
     @Test
     void namesListEverySampler() {
@@ -26,18 +26,18 @@ class SchedulersTest {
     @Test
     void unknownNameListsTheValidOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Schedulers.create("ddpm", AUDIOLDM2, 10));
+                () -> Schedulers.create("ddpm", AUDIOLDM2, 10, 0.0));
         assertTrue(e.getMessage().contains("ddpm") && e.getMessage().contains("dpm++2m-karras"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Schedulers.create(null, AUDIOLDM2, 10));
+        assertThrows(IllegalArgumentException.class, () -> Schedulers.create(null, AUDIOLDM2, 10, 0.0));
     }
 
     @Test
     void rejectsBadStepCountsAndEta() {
         for (String name : Schedulers.names()) {
-            assertThrows(IllegalArgumentException.class, () -> Schedulers.create(name, AUDIOLDM2, 0), name);
-            assertThrows(IllegalArgumentException.class, () -> Schedulers.create(name, AUDIOLDM2, -3), name);
+            assertThrows(IllegalArgumentException.class, () -> Schedulers.create(name, AUDIOLDM2, 0, 0.0), name);
+            assertThrows(IllegalArgumentException.class, () -> Schedulers.create(name, AUDIOLDM2, -3, 0.0), name);
         }
-        assertThrows(IllegalArgumentException.class, () -> Schedulers.create("ddim", AUDIOLDM2, 1001));
+        assertThrows(IllegalArgumentException.class, () -> Schedulers.create("ddim", AUDIOLDM2, 1001, 0.0));
         assertThrows(IllegalArgumentException.class, () -> Schedulers.create("ddim", AUDIOLDM2, 10, -0.5));
         assertThrows(IllegalArgumentException.class, () -> Schedulers.create("ddim", AUDIOLDM2, 10, Double.NaN));
         assertThrows(IllegalArgumentException.class, () -> Schedulers.create("euler", AUDIOLDM2, 10, 1.0));
@@ -48,11 +48,11 @@ class SchedulersTest {
     void refusesStepCountsThatLeaveTheTrainingRange() {
         // leading spacing with steps_offset 1: 1000 steps would ask for timestep 1000 of 0..999
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Schedulers.create("ddim", AUDIOLDM2, 1000));
+                () -> Schedulers.create("ddim", AUDIOLDM2, 1000, 0.0));
         assertTrue(e.getMessage().contains("timestep 1000"), e.getMessage());
-        assertEquals(999, Schedulers.create("ddim", AUDIOLDM2, 999).timesteps().length);
+        assertEquals(999, Schedulers.create("ddim", AUDIOLDM2, 999, 0.0).timesteps().length);
         for (String name : Schedulers.names()) {
-            for (long t : Schedulers.create(name, AUDIOLDM2, 500).timesteps()) {
+            for (long t : Schedulers.create(name, AUDIOLDM2, 500, 0.0).timesteps()) {
                 assertTrue(t >= 0 && t < 1000, name + " timestep " + t);
             }
         }
@@ -64,15 +64,15 @@ class SchedulersTest {
         float[] output = new float[16];
         Scheduler ddim = Schedulers.create("ddim", AUDIOLDM2, 10, 1.0);
         assertThrows(IllegalArgumentException.class, () -> ddim.step(output, 0, sample, null));
-        Scheduler ancestral = Schedulers.create("euler-ancestral", AUDIOLDM2, 10);
+        Scheduler ancestral = Schedulers.create("euler-ancestral", AUDIOLDM2, 10, 0.0);
         assertThrows(IllegalArgumentException.class, () -> ancestral.step(output, 0, sample, null));
         // deterministic samplers accept null
-        Schedulers.create("ddim", AUDIOLDM2, 10).step(output, 0, sample, null);
+        Schedulers.create("ddim", AUDIOLDM2, 10, 0.0).step(output, 0, sample, null);
     }
 
     @Test
     void rejectsMismatchedArraysAndIndices() {
-        Scheduler ddim = Schedulers.create("ddim", AUDIOLDM2, 10);
+        Scheduler ddim = Schedulers.create("ddim", AUDIOLDM2, 10, 0.0);
         assertThrows(IllegalArgumentException.class, () -> ddim.step(new float[8], 0, new float[16], null));
         assertThrows(IllegalArgumentException.class, () -> ddim.step(new float[16], 10, new float[16], null));
         assertThrows(IllegalArgumentException.class, () -> ddim.addNoise(new float[4], new float[4], 1000, new float[4]));
@@ -81,7 +81,7 @@ class SchedulersTest {
     @Test
     void multistepSchedulersRefuseASkippedStep() {
         for (String name : List.of("dpm++2m", "unipc", "pndm", "lms", "heun")) {
-            Scheduler scheduler = Schedulers.create(name, AUDIOLDM2, 10);
+            Scheduler scheduler = Schedulers.create(name, AUDIOLDM2, 10, 0.0);
             float[] sample = new float[16];
             scheduler.step(new float[16], 0, sample, null);
             assertThrows(IllegalStateException.class, () -> scheduler.step(new float[16], 2, sample, null), name);
@@ -91,12 +91,12 @@ class SchedulersTest {
     @Test
     void beginIndexFollowsDiffusersImg2Img() {
         // t_start = N - int(N * strength), times the scheduler order
-        assertEquals(10, Schedulers.beginIndex(Schedulers.create("ddim", AUDIOLDM2, 25), 25, 0.6));
-        assertEquals(20, Schedulers.beginIndex(Schedulers.create("heun", AUDIOLDM2, 25), 25, 0.6));
-        assertEquals(0, Schedulers.beginIndex(Schedulers.create("ddim", AUDIOLDM2, 25), 25, 1.0));
-        assertEquals(25, Schedulers.beginIndex(Schedulers.create("ddim", AUDIOLDM2, 25), 25, 0.0));
+        assertEquals(10, Schedulers.beginIndex(Schedulers.create("ddim", AUDIOLDM2, 25, 0.0), 25, 0.6));
+        assertEquals(20, Schedulers.beginIndex(Schedulers.create("heun", AUDIOLDM2, 25, 0.0), 25, 0.6));
+        assertEquals(0, Schedulers.beginIndex(Schedulers.create("ddim", AUDIOLDM2, 25, 0.0), 25, 1.0));
+        assertEquals(25, Schedulers.beginIndex(Schedulers.create("ddim", AUDIOLDM2, 25, 0.0), 25, 0.0));
         assertThrows(IllegalArgumentException.class,
-                () -> Schedulers.beginIndex(Schedulers.create("ddim", AUDIOLDM2, 25), 25, 1.5));
+                () -> Schedulers.beginIndex(Schedulers.create("ddim", AUDIOLDM2, 25, 0.0), 25, 1.5));
     }
 
     @Test
@@ -121,8 +121,8 @@ class SchedulersTest {
         json.put("trained_betas", null);
         SchedulerConfig parsed = SchedulerConfig.fromMap(json);
         assertEquals(AUDIOLDM2, parsed);
-        assertArrayEquals(Schedulers.create("ddim", AUDIOLDM2, 20).timesteps(),
-                Schedulers.create("ddim", parsed, 20).timesteps());
+        assertArrayEquals(Schedulers.create("ddim", AUDIOLDM2, 20, 0.0).timesteps(),
+                Schedulers.create("ddim", parsed, 20, 0.0).timesteps());
     }
 
     @Test
