@@ -117,9 +117,11 @@ public class ModelLoader {
 
     private RuntimeOptions runtimeOptions() {
         ServiceConfig.Runtime runtime = config.runtime();
-        return new RuntimeOptions(runtime.provider(), runtime.cpuFallback(), runtime.deviceId(),
-                runtime.intraOpThreads(), runtime.interOpThreads(), runtime.optimization(),
-                runtime.optimizedModelDir().orElse(null), runtime.providerLibrary().orElse(null));
+        return RuntimeOptions.builder().executionProvider(runtime.provider()).cpuFallback(runtime.cpuFallback())
+                .deviceId(runtime.deviceId()).intraOpThreads(runtime.intraOpThreads())
+                .interOpThreads(runtime.interOpThreads()).optimizationLevel(runtime.optimization())
+                .optimizedModelDir(runtime.optimizedModelDir().orElse(null))
+                .providerLibrary(runtime.providerLibrary().orElse(null)).build();
     }
 
     private DeviceMemoryCheck deviceMemoryCheck() {
