@@ -2,7 +2,6 @@ package ai.audioldm2.onnx;
 
 import ai.audioldm2.bundle.ModelBundleException;
 import ai.audioldm2.bundle.ModelBundle;
-import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtEpDevice;
 import ai.onnxruntime.OrtException;
@@ -10,19 +9,12 @@ import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.OrtSession.SessionOptions;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
-import ai.onnxruntime.TensorInfo;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,10 +25,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.FutureTask;
 import java.util.logging.Logger;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * Opens one {@link OrtSession} per graph on the process-wide {@link OrtEnvironment}, configured from
@@ -65,13 +54,14 @@ public final class SessionFactory {
     /** Sessions created at once by {@link #openAll}. */
     static final int LOAD_PARALLELISM = 2;
     private static final long LOADER_STACK_BYTES = 8L << 20;
-    private static final String CPU_FINGERPRINT = cpuFingerprint();
 
     private final OrtEnvironment env;
     private final RuntimeOptions options;
     private final OptLevel optLevel;
     private final ExecutionProvider provider;
     private final List<OrtEpDevice> pluginDevices;
+    /** Null when no cache directory is configured. */
+    private final OptimizedGraphCache cache;
 
     private SessionFactory(OrtEnvironment env, RuntimeOptions options, OptLevel optLevel,
                            ExecutionProvider provider, List<OrtEpDevice> pluginDevices) {
@@ -80,6 +70,8 @@ public final class SessionFactory {
         this.optLevel = optLevel;
         this.provider = provider;
         this.pluginDevices = pluginDevices;
+        this.cache = options.optimizedModelDir() == null ? null
+                : new OptimizedGraphCache(options.optimizedModelDir(), provider, optLevel, env.getVersion());
     }
 
     /**
@@ -89,7 +81,7 @@ public final class SessionFactory {
     public static SessionFactory create(RuntimeOptions options) {
         OptLevel level = optLevel(options.optimizationLevel());
         ExecutionProvider requested = ExecutionProvider.parse(options.executionProvider());
-        OrtEnvironment env = NativeRuntime.ENVIRONMENT;
+        OrtEnvironment env = NativeRuntime.environment();
         if (requested == ExecutionProvider.CPU) {
             return new SessionFactory(env, options, level, requested, List.of());
         }
@@ -215,27 +207,22 @@ public final class SessionFactory {
             so.setIntraOpNumThreads(options.intraOpThreads());
             so.setInterOpNumThreads(options.interOpThreads());
             addProvider(so);
+            so.setOptimizationLevel(optLevel);
             Path source = file;
-            Path cached = null;
-            if (options.optimizedModelDir() != null && !bundle.graph(graph).quantized()) {
-                cached = cachedGraph(bundle, graph);
-                if (Files.isRegularFile(cached)) {
-                    source = cached;        // already optimized for this provider, level and ORT version
-                    cached = null;
+            OptimizedGraphCache.Entry written = null;
+            if (cache != null && !bundle.graph(graph).quantized()) {
+                OptimizedGraphCache.Entry entry = cache.entry(bundle, graph);
+                if (entry.present()) {
+                    source = entry.file();      // already optimized for this provider, level and ORT version
                     so.setOptimizationLevel(OptLevel.NO_OPT);
                 } else {
-                    so.setOptimizationLevel(optLevel);
-                    so.setOptimizedModelFilePath(partial(cached).toString());
-                    // weights beside the graph keep the cache usable for graphs over protobuf's 2 GB limit
-                    so.addConfigEntry("session.optimized_model_external_initializers_file_name",
-                            cached.getFileName() + ".data");
+                    entry.writeWith(so);
+                    written = entry;
                 }
-            } else {
-                so.setOptimizationLevel(optLevel);
             }
             session = env.createSession(source.toString(), so);
-            if (cached != null) {
-                Files.move(partial(cached), cached, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            if (written != null) {
+                written.commit();
             }
         } catch (OrtException e) {
             throw new ModelBundleException("cannot load graph " + file + " on " + provider + ": " + e.getMessage(), e);
@@ -244,34 +231,12 @@ public final class SessionFactory {
                     + ": " + e.getMessage(), e);
         }
         try {
-            bundle.checkGraphIo(graph, dtypes(session.getInputInfo()), dtypes(session.getOutputInfo()));
-        } catch (ModelBundleException | OrtException e) {
+            GraphIoCheck.check(bundle, graph, session);
+        } catch (ModelBundleException e) {
             closeQuietly(session);
-            throw e instanceof ModelBundleException m ? m
-                    : new ModelBundleException("cannot read the inputs of graph " + file + ": " + e.getMessage(), e);
+            throw e;
         }
         return session;
-    }
-
-    /** Name → element type in numpy naming (float32, int64, ...), as manifest.json writes them. */
-    private static Map<String, String> dtypes(Map<String, NodeInfo> nodes) {
-        Map<String, String> dtypes = new HashMap<>();
-        nodes.forEach((name, node) -> dtypes.put(name, node.getInfo() instanceof TensorInfo t
-                ? numpyName(t.onnxType) : node.getInfo().toString()));
-        return dtypes;
-    }
-
-    private static String numpyName(TensorInfo.OnnxTensorType type) {
-        return switch (type) {
-            case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT -> "float32";
-            case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16 -> "float16";
-            case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16 -> "bfloat16";
-            case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE -> "float64";
-            case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64 -> "int64";
-            case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32 -> "int32";
-            case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL -> "bool";
-            default -> type.name().replace("ONNX_TENSOR_ELEMENT_DATA_TYPE_", "").toLowerCase(Locale.ROOT);
-        };
     }
 
     private void addProvider(SessionOptions so) throws OrtException {
@@ -288,38 +253,6 @@ public final class SessionFactory {
                 so.addExecutionProvider(pluginDevices, epOptions);
             }
         }
-    }
-
-    private Path cachedGraph(ModelBundle bundle, String graph) throws IOException {
-        Files.createDirectories(options.optimizedModelDir());
-        String name = String.join("-", graph, bundle.graphSha256(graph).substring(0, 16), provider.configName(),
-                optLevel.name().toLowerCase(Locale.ROOT), "ort" + env.getVersion(), CPU_FINGERPRINT) + ".onnx";
-        return options.optimizedModelDir().resolve(name);
-    }
-
-    /**
-     * Identifies the CPU a cached graph was optimized on. At level ALL, ORT rewrites convolutions into the NCHWc
-     * layout with the block size of this CPU's vector unit (16 floats on AVX-512, 8 on AVX2), so a cache shared
-     * between hosts (a network home, a copied volume) must not hand one CPU's graphs to another.
-     */
-    private static String cpuFingerprint() {
-        String identity = System.getProperty("os.arch");
-        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-            identity += lines.filter(l -> l.startsWith("model name") || l.startsWith("flags")).distinct()
-                    .collect(Collectors.joining("\n"));
-        } catch (IOException | UncheckedIOException e) {
-            identity += System.getProperty("os.name");      // not Linux: the architecture is all we can tell
-        }
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8));
-            return "cpu" + HexFormat.of().formatHex(digest, 0, 4);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every JVM", e);
-        }
-    }
-
-    private static Path partial(Path cached) {
-        return cached.resolveSibling(cached.getFileName() + ".partial");
     }
 
     /** MIGraphX devices offered by the registered plugin library, or the reason there are none. */
@@ -362,38 +295,11 @@ public final class SessionFactory {
 
     /** ONNX Runtime's names of the providers compiled into the loaded native library. */
     public static List<String> availableProviders() {
-        return providers().stream().map(OrtProvider::getName).toList();
+        return NativeRuntime.availableProviders();
     }
 
     private static Set<OrtProvider> providers() {
-        NativeRuntime.ENVIRONMENT.getVersion();     // loads the native library the safe way first
-        return OrtEnvironment.getAvailableProviders();
-    }
-
-    /**
-     * The process-wide environment, created on a thread with a large stack. ONNX Runtime 1.29's native library
-     * recurses once per byte of the process command line while it initialises (seen in gdb: a three-frame cycle in
-     * libonnxruntime.so reading /proc/self/cmdline); on a default 1 MB Java stack a command line over 3980 bytes
-     * (a long --prompt, a long -cp) overflows it and the JVM dies with SIGSEGV. 64 MB covers any argument Linux
-     * accepts (128 KB each). The stack is only reserved, and the thread ends after initialisation.
-     */
-    private static final class NativeRuntime {
-        private static final long INIT_STACK_BYTES = 64L << 20;
-        static final OrtEnvironment ENVIRONMENT = initialise();
-
-        private static OrtEnvironment initialise() {
-            // a method reference to another class: a lambda here would wait on this class's own initialisation
-            FutureTask<OrtEnvironment> task = new FutureTask<>(OrtEnvironment::getEnvironment);
-            new Thread(null, task, "onnxruntime-init", INIT_STACK_BYTES).start();
-            try {
-                return task.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while loading ONNX Runtime", e);
-            } catch (ExecutionException e) {
-                throw new ExecutionProviderException("cannot load ONNX Runtime: " + e.getCause(), e.getCause());
-            }
-        }
+        return NativeRuntime.compiledProviders();
     }
 
     private static OptLevel optLevel(String name) {
