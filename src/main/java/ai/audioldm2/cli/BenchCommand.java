@@ -102,8 +102,8 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws JsonProcessingException {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
-        RuntimeOptions options = new RuntimeOptions(executionProvider.provider, false, 0, threads, 1, optimizationLevel,
-                optimizedModelDir, executionProvider.providerLibrary);
+        RuntimeOptions options = executionProvider.runtimeOptions().intraOpThreads(threads).interOpThreads(1)
+                .optimizationLevel(optimizationLevel).optimizedModelDir(optimizedModelDir).build();
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("side", "java");
         report.put("threads", threads);

@@ -1,5 +1,6 @@
 package ai.audioldm2.cli;
 
+import ai.audioldm2.onnx.RuntimeOptions;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -14,4 +15,9 @@ final class ExecutionProviderOptions {
     @Option(names = "--provider-library", paramLabel = "FILE",
             description = "Plugin execution provider library (MIGraphX route).")
     Path providerLibrary;
+
+    /** Runtime options with these provider settings; each command adds its own. */
+    RuntimeOptions.Builder runtimeOptions() {
+        return RuntimeOptions.builder().executionProvider(provider).providerLibrary(providerLibrary);
+    }
 }

@@ -186,8 +186,8 @@ public final class GenerateCommand implements Callable<Integer> {
             }
         }
         long usedSeed = seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE;
-        RuntimeOptions options = new RuntimeOptions(executionProvider.provider, cpuFallback, 0, threads, 0, "all",
-                optimizedModelDir, executionProvider.providerLibrary);
+        RuntimeOptions options = executionProvider.runtimeOptions().cpuFallback(cpuFallback).intraOpThreads(threads)
+                .optimizedModelDir(optimizedModelDir).build();
         double seconds = duration != null ? duration : input != null ? input.durationSeconds() : DEFAULT_DURATION;
         GenerationRequest request = new GenerationRequest(List.of(prompt),
                 negativePrompt == null ? null : List.of(negativePrompt), seconds, steps, guidance, usedSeed,

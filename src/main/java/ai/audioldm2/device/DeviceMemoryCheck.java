@@ -15,11 +15,11 @@ public final class DeviceMemoryCheck {
     }
 
     /**
-     * @return empty when there is enough memory (or the provider is cpu); otherwise why the service cannot start
+     * @param vendor whose tools report the provider's GPU, as the provider names it; empty (cpu) checks nothing
+     * @return empty when there is enough memory (or there is no GPU); otherwise why the service cannot start
      * @throws DeviceMemoryException when the memory cannot be read at all
      */
-    public Optional<String> shortfall(String executionProvider, int deviceId) {
-        Optional<DeviceMemoryProbe.Vendor> vendor = DeviceMemoryProbe.vendorOf(executionProvider);
+    public Optional<String> shortfall(Optional<DeviceMemoryProbe.Vendor> vendor, int deviceId) {
         if (vendor.isEmpty()) {
             return Optional.empty();
         }

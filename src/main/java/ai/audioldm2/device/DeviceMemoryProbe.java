@@ -8,8 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,16 +29,7 @@ public final class DeviceMemoryProbe {
         this.nvidiaSmiCommand = List.copyOf(nvidiaSmiCommand);
     }
 
-    /** The vendor whose tools report on the given execution provider; empty for cpu. */
-    public static Optional<Vendor> vendorOf(String executionProvider) {
-        return switch (executionProvider.toLowerCase(Locale.ROOT)) {
-            case "cpu" -> Optional.empty();
-            case "migraphx", "rocm" -> Optional.of(Vendor.AMD);
-            default -> Optional.of(Vendor.NVIDIA);
-        };
-    }
-
-    /** GPU vendors with a memory report. */
+    /** GPU vendors with a memory report; each execution provider names its own. */
     public enum Vendor { AMD, NVIDIA }
 
     /**

@@ -1,11 +1,11 @@
 package ai.audioldm2.jobs;
 
-import ai.audioldm2.device.DeviceMemoryProbe;
-import ai.audioldm2.device.DeviceMemoryException;
-import ai.audioldm2.device.DeviceMemoryCheck;
-import ai.audioldm2.device.DeviceMemory;
-import ai.audioldm2.onnx.RuntimeOptions;
 import ai.audioldm2.config.ServiceConfig;
+import ai.audioldm2.device.DeviceMemoryCheck;
+import ai.audioldm2.device.DeviceMemoryException;
+import ai.audioldm2.device.DeviceMemoryProbe;
+import ai.audioldm2.onnx.ExecutionProvider;
+import ai.audioldm2.onnx.RuntimeOptions;
 import ai.audioldm2.pipeline.AudioLdm2Pipeline;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -72,19 +72,13 @@ public class ModelLoader {
 
     private void load() {
         Path bundle = bundleDir();
-        ServiceConfig.Runtime runtime = config.runtime();
         try {
-            Optional<String> shortfall = deviceMemoryCheck().shortfall(runtime.provider(), runtime.deviceId());
+            Optional<String> shortfall = memoryShortfall();
             if (shortfall.isPresent()) {
                 fail(shortfall.get());
                 return;
             }
-        } catch (DeviceMemoryException unreadable) {
-            // Without numbers we cannot refuse; the provider itself fails to load if there is no usable GPU.
-            LOG.warnf("could not check free device memory (%s); loading anyway", unreadable.getMessage());
-        }
-        long start = System.nanoTime();
-        try {
+            long start = System.nanoTime();
             AudioLdm2Pipeline pipeline = pipelineFactory.load(bundle, runtimeOptions());
             state = ModelState.ready(pipeline);
             LOG.infof("model %s loaded from %s in %.1f s on %s", pipeline.info().sourceId(), bundle,
@@ -92,6 +86,19 @@ public class ModelLoader {
         } catch (RuntimeException | LinkageError failure) {
             LOG.error("loading the model from " + bundle + " failed", failure);
             fail("loading the model from " + bundle + " failed: " + failure.getMessage());
+        }
+    }
+
+    /** Why the provider's GPU cannot hold the model, if it cannot; an unknown provider name fails the load here. */
+    private Optional<String> memoryShortfall() {
+        ServiceConfig.Runtime runtime = config.runtime();
+        ExecutionProvider provider = ExecutionProvider.parse(runtime.provider());
+        try {
+            return deviceMemoryCheck().shortfall(provider.memoryVendor(), runtime.deviceId());
+        } catch (DeviceMemoryException unreadable) {
+            // Without numbers we cannot refuse; the provider itself fails to load if there is no usable GPU.
+            LOG.warnf("could not check free device memory (%s); loading anyway", unreadable.getMessage());
+            return Optional.empty();
         }
     }
 
@@ -117,9 +124,11 @@ public class ModelLoader {
 
     private RuntimeOptions runtimeOptions() {
         ServiceConfig.Runtime runtime = config.runtime();
-        return new RuntimeOptions(runtime.provider(), runtime.cpuFallback(), runtime.deviceId(),
-                runtime.intraOpThreads(), runtime.interOpThreads(), runtime.optimization(),
-                runtime.optimizedModelDir().orElse(null), runtime.providerLibrary().orElse(null));
+        return RuntimeOptions.builder().executionProvider(runtime.provider()).cpuFallback(runtime.cpuFallback())
+                .deviceId(runtime.deviceId()).intraOpThreads(runtime.intraOpThreads())
+                .interOpThreads(runtime.interOpThreads()).optimizationLevel(runtime.optimization())
+                .optimizedModelDir(runtime.optimizedModelDir().orElse(null))
+                .providerLibrary(runtime.providerLibrary().orElse(null)).build();
     }
 
     private DeviceMemoryCheck deviceMemoryCheck() {

@@ -3,7 +3,8 @@ package ai.audioldm2.onnx;
 import java.nio.file.Path;
 
 /**
- * How the ONNX sessions run.
+ * How the ONNX sessions run. Build it with {@link #builder()}: eight positional values of four types are easy to
+ * swap by mistake, and the builder holds the one set of defaults.
  *
  * @param executionProvider  cpu, cuda, migraphx or rocm
  * @param cpuFallback        when the provider is unavailable: fall back to CPU (true) or fail (false)
@@ -24,7 +25,72 @@ public record RuntimeOptions(
         Path optimizedModelDir,
         Path providerLibrary) {
 
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Every default: CPU, no fallback, threads chosen by ONNX Runtime, all optimizations, no cache. */
     public static RuntimeOptions cpuDefaults() {
-        return new RuntimeOptions("cpu", false, 0, 0, 0, "all", null, null);
+        return builder().build();
+    }
+
+    /** Named construction of {@link RuntimeOptions}; each value starts at its default. */
+    public static final class Builder {
+        private String executionProvider = "cpu";
+        private boolean cpuFallback;
+        private int deviceId;
+        private int intraOpThreads;
+        private int interOpThreads;
+        private String optimizationLevel = "all";
+        private Path optimizedModelDir;
+        private Path providerLibrary;
+
+        private Builder() {
+        }
+
+        public Builder executionProvider(String name) {
+            this.executionProvider = name;
+            return this;
+        }
+
+        public Builder cpuFallback(boolean fallback) {
+            this.cpuFallback = fallback;
+            return this;
+        }
+
+        public Builder deviceId(int id) {
+            this.deviceId = id;
+            return this;
+        }
+
+        public Builder intraOpThreads(int threads) {
+            this.intraOpThreads = threads;
+            return this;
+        }
+
+        public Builder interOpThreads(int threads) {
+            this.interOpThreads = threads;
+            return this;
+        }
+
+        public Builder optimizationLevel(String level) {
+            this.optimizationLevel = level;
+            return this;
+        }
+
+        public Builder optimizedModelDir(Path dir) {
+            this.optimizedModelDir = dir;
+            return this;
+        }
+
+        public Builder providerLibrary(Path library) {
+            this.providerLibrary = library;
+            return this;
+        }
+
+        public RuntimeOptions build() {
+            return new RuntimeOptions(executionProvider, cpuFallback, deviceId, intraOpThreads, interOpThreads,
+                    optimizationLevel, optimizedModelDir, providerLibrary);
+        }
     }
 }

@@ -2,56 +2,32 @@ package ai.audioldm2.onnx;
 
 import ai.audioldm2.bundle.ModelBundleException;
 import ai.audioldm2.bundle.ModelBundle;
-import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtEpDevice;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.OrtSession.SessionOptions;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
-import ai.onnxruntime.TensorInfo;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HexFormat;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.FutureTask;
 import java.util.logging.Logger;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * Opens one {@link OrtSession} per graph on the process-wide {@link OrtEnvironment}, configured from
- * {@link RuntimeOptions}: threads, graph optimization level, an optional cache of optimized graphs, and the
- * execution provider.
- *
- * <p>Execution providers. {@code cpu} is always there. {@code cuda} and {@code rocm} need an ONNX Runtime build that
- * contains them (the {@code onnxruntime_gpu} artifact for CUDA; ROCm was removed from ONNX Runtime in 1.23).
- * {@code migraphx}: ORT Java 1.29 has no {@code addMIGraphX}, so MIGraphX goes through the plugin-EP API: the library
- * named by {@link RuntimeOptions#providerLibrary()} (e.g. {@code libonnxruntime_providers_migraphx.so} of an ORT
- * &ge; 1.23 built with {@code --use_migraphx}, whose native core is loaded with {@code -Donnxruntime.native.path})
- * is registered with {@link OrtEnvironment#registerExecutionProviderLibrary}, its devices are taken from
- * {@link OrtEnvironment#getEpDevices()} by EP name, and appended with
- * {@link SessionOptions#addExecutionProvider(List, Map)}. When a provider is unavailable the factory either falls back
- * to CPU ({@link RuntimeOptions#cpuFallback()}) or fails naming the providers the loaded ONNX Runtime has.
+ * {@link RuntimeOptions}: threads, graph optimization level, an optional {@link OptimizedGraphCache}, and the
+ * execution provider. When the provider is unavailable the factory either falls back to CPU
+ * ({@link RuntimeOptions#cpuFallback()}) or fails naming the providers the loaded ONNX Runtime has.
  */
 public final class SessionFactory {
 
@@ -60,26 +36,24 @@ public final class SessionFactory {
      * Quarkus has set up logging, which the one-shot CLI does; JUL reaches the same log manager in the service.
      */
     private static final Logger LOG = Logger.getLogger(SessionFactory.class.getName());
-    /** Plugin libraries registered in this process; ORT refuses a second registration under the same name. */
-    private static final Set<String> REGISTERED_LIBRARIES = new HashSet<>();
     /** Sessions created at once by {@link #openAll}. */
     static final int LOAD_PARALLELISM = 2;
     private static final long LOADER_STACK_BYTES = 8L << 20;
-    private static final String CPU_FINGERPRINT = cpuFingerprint();
 
     private final OrtEnvironment env;
     private final RuntimeOptions options;
     private final OptLevel optLevel;
-    private final ExecutionProvider provider;
-    private final List<OrtEpDevice> pluginDevices;
+    private final ResolvedProvider provider;
+    /** Null when no cache directory is configured. */
+    private final OptimizedGraphCache cache;
 
-    private SessionFactory(OrtEnvironment env, RuntimeOptions options, OptLevel optLevel,
-                           ExecutionProvider provider, List<OrtEpDevice> pluginDevices) {
-        this.env = env;
+    private SessionFactory(RuntimeOptions options, OptLevel optLevel, ResolvedProvider provider) {
+        this.env = NativeRuntime.environment();
         this.options = options;
         this.optLevel = optLevel;
         this.provider = provider;
-        this.pluginDevices = pluginDevices;
+        this.cache = options.optimizedModelDir() == null ? null
+                : new OptimizedGraphCache(options.optimizedModelDir(), provider.provider(), optLevel, env.getVersion());
     }
 
     /**
@@ -88,48 +62,7 @@ public final class SessionFactory {
      */
     public static SessionFactory create(RuntimeOptions options) {
         OptLevel level = optLevel(options.optimizationLevel());
-        ExecutionProvider requested = ExecutionProvider.parse(options.executionProvider());
-        OrtEnvironment env = NativeRuntime.ENVIRONMENT;
-        if (requested == ExecutionProvider.CPU) {
-            return new SessionFactory(env, options, level, requested, List.of());
-        }
-        List<OrtEpDevice> pluginDevices = List.of();
-        String problem;
-        if (requested == ExecutionProvider.MIGRAPHX) {
-            PluginDevices plugin = migraphxDevices(env, options);
-            pluginDevices = plugin.devices();
-            problem = plugin.problem();
-        } else {
-            problem = providers().contains(requested.ortProvider())
-                    ? new SessionFactory(env, options, level, requested, List.of()).startProblem()
-                    : "execution provider '" + requested + "' (" + requested.ortName() + ") is not in this ONNX Runtime "
-                    + env.getVersion() + "; it has " + availableProviders()
-                    + (requested == ExecutionProvider.ROCM ? " (ROCm was removed in ONNX Runtime 1.23; use migraphx)"
-                    : " (CUDA needs the com.microsoft.onnxruntime:onnxruntime_gpu artifact)");
-        }
-        if (problem == null) {
-            return new SessionFactory(env, options, level, requested, pluginDevices);
-        }
-        if (!options.cpuFallback()) {
-            throw new ExecutionProviderException(problem + ". Enable CPU fallback to run on CPU instead.");
-        }
-        LOG.warning(problem + "; falling back to CPU");
-        return new SessionFactory(env, options, level, ExecutionProvider.CPU, List.of());
-    }
-
-    /**
-     * Appends this factory's provider to throwaway options, which loads its library (e.g. the CUDA provider and the
-     * CUDA/cuDNN libraries it links): a host without them fails here, before any graph, so that CPU fallback can
-     * still apply. Null when the provider starts.
-     */
-    private String startProblem() {
-        try (SessionOptions probe = new SessionOptions()) {
-            addProvider(probe);
-            return null;
-        } catch (OrtException e) {
-            return "execution provider '" + provider + "' is in this ONNX Runtime but cannot start on this host "
-                    + "(its libraries or device are missing: " + e.getMessage() + ")";
-        }
+        return new SessionFactory(options, level, ResolvedProvider.resolve(options));
     }
 
     public OrtEnvironment environment() {
@@ -138,7 +71,7 @@ public final class SessionFactory {
 
     /** The provider sessions actually run on (CPU after a fallback). */
     public ExecutionProvider provider() {
-        return provider;
+        return provider.provider();
     }
 
     /**
@@ -214,186 +147,43 @@ public final class SessionFactory {
         try (SessionOptions so = new SessionOptions()) {
             so.setIntraOpNumThreads(options.intraOpThreads());
             so.setInterOpNumThreads(options.interOpThreads());
-            addProvider(so);
+            provider.appendTo(so, options);
+            so.setOptimizationLevel(optLevel);
             Path source = file;
-            Path cached = null;
-            if (options.optimizedModelDir() != null && !bundle.graph(graph).quantized()) {
-                cached = cachedGraph(bundle, graph);
-                if (Files.isRegularFile(cached)) {
-                    source = cached;        // already optimized for this provider, level and ORT version
-                    cached = null;
+            OptimizedGraphCache.Entry written = null;
+            if (cache != null && !bundle.graph(graph).quantized()) {
+                OptimizedGraphCache.Entry entry = cache.entry(bundle, graph);
+                if (entry.present()) {
+                    source = entry.file();      // already optimized for this provider, level and ORT version
                     so.setOptimizationLevel(OptLevel.NO_OPT);
                 } else {
-                    so.setOptimizationLevel(optLevel);
-                    so.setOptimizedModelFilePath(partial(cached).toString());
-                    // weights beside the graph keep the cache usable for graphs over protobuf's 2 GB limit
-                    so.addConfigEntry("session.optimized_model_external_initializers_file_name",
-                            cached.getFileName() + ".data");
+                    entry.writeWith(so);
+                    written = entry;
                 }
-            } else {
-                so.setOptimizationLevel(optLevel);
             }
             session = env.createSession(source.toString(), so);
-            if (cached != null) {
-                Files.move(partial(cached), cached, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            if (written != null) {
+                written.commit();
             }
         } catch (OrtException e) {
-            throw new ModelBundleException("cannot load graph " + file + " on " + provider + ": " + e.getMessage(), e);
+            throw new ModelBundleException("cannot load graph " + file + " on " + provider.provider() + ": "
+                    + e.getMessage(), e);
         } catch (IOException e) {
             throw new ModelBundleException("cannot write the optimized graph cache in " + options.optimizedModelDir()
                     + ": " + e.getMessage(), e);
         }
         try {
-            bundle.checkGraphIo(graph, dtypes(session.getInputInfo()), dtypes(session.getOutputInfo()));
-        } catch (ModelBundleException | OrtException e) {
+            GraphIoCheck.check(bundle, graph, session);
+        } catch (ModelBundleException e) {
             closeQuietly(session);
-            throw e instanceof ModelBundleException m ? m
-                    : new ModelBundleException("cannot read the inputs of graph " + file + ": " + e.getMessage(), e);
+            throw e;
         }
         return session;
     }
 
-    /** Name → element type in numpy naming (float32, int64, ...), as manifest.json writes them. */
-    private static Map<String, String> dtypes(Map<String, NodeInfo> nodes) {
-        Map<String, String> dtypes = new HashMap<>();
-        nodes.forEach((name, node) -> dtypes.put(name, node.getInfo() instanceof TensorInfo t
-                ? numpyName(t.onnxType) : node.getInfo().toString()));
-        return dtypes;
-    }
-
-    private static String numpyName(TensorInfo.OnnxTensorType type) {
-        return switch (type) {
-            case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT -> "float32";
-            case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16 -> "float16";
-            case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16 -> "bfloat16";
-            case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE -> "float64";
-            case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64 -> "int64";
-            case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32 -> "int32";
-            case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL -> "bool";
-            default -> type.name().replace("ONNX_TENSOR_ELEMENT_DATA_TYPE_", "").toLowerCase(Locale.ROOT);
-        };
-    }
-
-    private void addProvider(SessionOptions so) throws OrtException {
-        switch (provider) {
-            case CPU -> { }
-            case CUDA -> so.addCUDA(options.deviceId());
-            case ROCM -> so.addROCM(options.deviceId());
-            case MIGRAPHX -> {
-                Map<String, String> epOptions = new HashMap<>();
-                if (options.optimizedModelDir() != null) {
-                    // MIGraphX compiles each graph on first run (minutes for the UNet); its cache makes restarts fast
-                    epOptions.put("migraphx_model_cache_dir", options.optimizedModelDir().toString());
-                }
-                so.addExecutionProvider(pluginDevices, epOptions);
-            }
-        }
-    }
-
-    private Path cachedGraph(ModelBundle bundle, String graph) throws IOException {
-        Files.createDirectories(options.optimizedModelDir());
-        String name = String.join("-", graph, bundle.graphSha256(graph).substring(0, 16), provider.configName(),
-                optLevel.name().toLowerCase(Locale.ROOT), "ort" + env.getVersion(), CPU_FINGERPRINT) + ".onnx";
-        return options.optimizedModelDir().resolve(name);
-    }
-
-    /**
-     * Identifies the CPU a cached graph was optimized on. At level ALL, ORT rewrites convolutions into the NCHWc
-     * layout with the block size of this CPU's vector unit (16 floats on AVX-512, 8 on AVX2), so a cache shared
-     * between hosts (a network home, a copied volume) must not hand one CPU's graphs to another.
-     */
-    private static String cpuFingerprint() {
-        String identity = System.getProperty("os.arch");
-        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-            identity += lines.filter(l -> l.startsWith("model name") || l.startsWith("flags")).distinct()
-                    .collect(Collectors.joining("\n"));
-        } catch (IOException | UncheckedIOException e) {
-            identity += System.getProperty("os.name");      // not Linux: the architecture is all we can tell
-        }
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8));
-            return "cpu" + HexFormat.of().formatHex(digest, 0, 4);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every JVM", e);
-        }
-    }
-
-    private static Path partial(Path cached) {
-        return cached.resolveSibling(cached.getFileName() + ".partial");
-    }
-
-    /** MIGraphX devices offered by the registered plugin library, or the reason there are none. */
-    private record PluginDevices(List<OrtEpDevice> devices, String problem) {
-    }
-
-    private static PluginDevices migraphxDevices(OrtEnvironment env, RuntimeOptions options) {
-        String ortName = ExecutionProvider.MIGRAPHX.ortName();
-        String available = "ONNX Runtime " + env.getVersion() + " has " + availableProviders();
-        Path library = options.providerLibrary();
-        if (library == null) {
-            boolean compiledIn = providers().contains(ExecutionProvider.MIGRAPHX.ortProvider());
-            return new PluginDevices(List.of(), "execution provider 'migraphx' needs a provider library: ORT Java "
-                    + env.getVersion() + " has no addMIGraphX, so MIGraphX is registered as a plugin EP from "
-                    + "libonnxruntime_providers_migraphx.so (ONNX Runtime >= 1.23 built with --use_migraphx)"
-                    + (compiledIn ? "; this ONNX Runtime has MIGraphX compiled in, so point the provider library "
-                    + "at the provider .so of the same build" : "; " + available));
-        }
-        try {
-            synchronized (REGISTERED_LIBRARIES) {
-                if (!REGISTERED_LIBRARIES.contains(ortName)) {
-                    env.registerExecutionProviderLibrary(ortName, library.toAbsolutePath().toString());
-                    REGISTERED_LIBRARIES.add(ortName);
-                }
-            }
-            List<OrtEpDevice> devices = env.getEpDevices().stream()
-                    .filter(d -> ortName.equals(d.getEpName())).toList();
-            int index = options.deviceId();
-            if (index < 0 || index >= devices.size()) {
-                return new PluginDevices(List.of(), "execution provider 'migraphx': library " + library
-                        + " offers " + devices.size() + " " + ortName + " device(s), none with index " + index
-                        + " (" + available + ")");
-            }
-            return new PluginDevices(List.of(devices.get(index)), null);
-        } catch (OrtException e) {
-            return new PluginDevices(List.of(), "execution provider 'migraphx': cannot register library " + library
-                    + ": " + e.getMessage() + " (" + available + ")");
-        }
-    }
-
     /** ONNX Runtime's names of the providers compiled into the loaded native library. */
     public static List<String> availableProviders() {
-        return providers().stream().map(OrtProvider::getName).toList();
-    }
-
-    private static Set<OrtProvider> providers() {
-        NativeRuntime.ENVIRONMENT.getVersion();     // loads the native library the safe way first
-        return OrtEnvironment.getAvailableProviders();
-    }
-
-    /**
-     * The process-wide environment, created on a thread with a large stack. ONNX Runtime 1.29's native library
-     * recurses once per byte of the process command line while it initialises (seen in gdb: a three-frame cycle in
-     * libonnxruntime.so reading /proc/self/cmdline); on a default 1 MB Java stack a command line over 3980 bytes
-     * (a long --prompt, a long -cp) overflows it and the JVM dies with SIGSEGV. 64 MB covers any argument Linux
-     * accepts (128 KB each). The stack is only reserved, and the thread ends after initialisation.
-     */
-    private static final class NativeRuntime {
-        private static final long INIT_STACK_BYTES = 64L << 20;
-        static final OrtEnvironment ENVIRONMENT = initialise();
-
-        private static OrtEnvironment initialise() {
-            // a method reference to another class: a lambda here would wait on this class's own initialisation
-            FutureTask<OrtEnvironment> task = new FutureTask<>(OrtEnvironment::getEnvironment);
-            new Thread(null, task, "onnxruntime-init", INIT_STACK_BYTES).start();
-            try {
-                return task.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while loading ONNX Runtime", e);
-            } catch (ExecutionException e) {
-                throw new ExecutionProviderException("cannot load ONNX Runtime: " + e.getCause(), e.getCause());
-            }
-        }
+        return NativeRuntime.availableProviders();
     }
 
     private static OptLevel optLevel(String name) {

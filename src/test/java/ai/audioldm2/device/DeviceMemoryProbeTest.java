@@ -87,23 +87,16 @@ class DeviceMemoryProbeTest {
     void checkReportsTheShortfallWithTheNumbers() throws IOException {
         amdCard("card0", 8_000_000_000L, 5_900_000_000L);
         DeviceMemoryCheck check = new DeviceMemoryCheck(probe(List.of("false")), 6.0);
-        Optional<String> shortfall = check.shortfall("migraphx", 0);
+        Optional<String> shortfall = check.shortfall(Optional.of(DeviceMemoryProbe.Vendor.AMD), 0);
         assertEquals(Optional.of("insufficient device memory: need 6.0 GB, card0: 2.1 GB free of 8.0 GB (5.9 GB used)"),
                 shortfall);
-        assertEquals(Optional.empty(), new DeviceMemoryCheck(probe(List.of("false")), 2.0).shortfall("rocm", 0));
+        assertEquals(Optional.empty(), new DeviceMemoryCheck(probe(List.of("false")), 2.0)
+                .shortfall(Optional.of(DeviceMemoryProbe.Vendor.AMD), 0));
     }
 
     @Test
     void cpuIsNeverChecked() {
         // No sysfs tree and a command that fails: a cpu provider must not look at either.
-        assertEquals(Optional.empty(), new DeviceMemoryCheck(probe(List.of("false")), 6.0).shortfall("cpu", 0));
-    }
-
-    @Test
-    void providersMapToTheirVendors() {
-        assertEquals(Optional.of(DeviceMemoryProbe.Vendor.AMD), DeviceMemoryProbe.vendorOf("MIGraphX"));
-        assertEquals(Optional.of(DeviceMemoryProbe.Vendor.AMD), DeviceMemoryProbe.vendorOf("rocm"));
-        assertEquals(Optional.of(DeviceMemoryProbe.Vendor.NVIDIA), DeviceMemoryProbe.vendorOf("cuda"));
-        assertEquals(Optional.empty(), DeviceMemoryProbe.vendorOf("cpu"));
+        assertEquals(Optional.empty(), new DeviceMemoryCheck(probe(List.of("false")), 6.0).shortfall(Optional.empty(), 0));
     }
 }

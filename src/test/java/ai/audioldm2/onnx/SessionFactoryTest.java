@@ -28,7 +28,8 @@ class SessionFactoryTest {
     Path tmp;
 
     private static RuntimeOptions options(String provider, boolean fallback, Path cacheDir, Path library) {
-        return new RuntimeOptions(provider, fallback, 0, 1, 1, "all", cacheDir, library);
+        return RuntimeOptions.builder().executionProvider(provider).cpuFallback(fallback).intraOpThreads(1)
+                .interOpThreads(1).optimizedModelDir(cacheDir).providerLibrary(library).build();
     }
 
     @Test
@@ -40,7 +41,7 @@ class SessionFactoryTest {
 
     @Test
     void unknownOptimizationLevel() {
-        RuntimeOptions o = new RuntimeOptions("cpu", false, 0, 0, 0, "max", null, null);
+        RuntimeOptions o = RuntimeOptions.builder().optimizationLevel("max").build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SessionFactory.create(o));
         assertTrue(e.getMessage().contains("disable, basic, extended, all"), e.getMessage());
     }
