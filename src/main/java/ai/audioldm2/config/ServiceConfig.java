@@ -82,9 +82,6 @@ public interface ServiceConfig {
         @WithDefault("16M")
         MemorySize maxBodySize();
 
-        @WithDefault("2000")
-        int maxPromptChars();
-
         @WithDefault("1.0")
         double minDuration();
 
