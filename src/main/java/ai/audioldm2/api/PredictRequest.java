@@ -2,6 +2,7 @@ package ai.audioldm2.api;
 
 import ai.audioldm2.audio.DecodedAudio;
 import ai.audioldm2.pipeline.GenerationRequest;
+import ai.audioldm2.random.Seeds;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -12,7 +13,7 @@ import java.util.List;
  * A validated /predict request, with defaults filled in. Also the OpenAPI schema of the request body; the body
  * itself is parsed by {@link PredictRequestParser} so that every problem is reported FastAPI-style.
  *
- * @param seed       null when the client left it to us; the resource then draws one and returns it
+ * @param seed       null when the client left it to us; {@link #toGeneration} then draws one, which is returned
  * @param audioInput the decoded audio_input_b64, or null for text-to-audio
  * @param strength   audio-to-audio strength, null for text-to-audio
  */
@@ -58,11 +59,11 @@ public record PredictRequest(
                 description = "caller's id, echoed in meta; also accepted as the query parameter client_job_id")
         String clientJobId) {
 
-    /** The pipeline's request for this one, with the seed to use. */
-    GenerationRequest toGeneration(long usedSeed) {
+    /** The pipeline's request for this one, with a random seed when the client gave none. */
+    GenerationRequest toGeneration() {
         GenerationRequest request = new GenerationRequest(List.of(prompt),
                 negativePrompt == null ? null : List.of(negativePrompt), duration, numInferenceSteps, guidanceScale,
-                usedSeed, scheduler, 0.0, numWaveformsPerPrompt);
+                Seeds.orRandom(seed), scheduler, 0.0, numWaveformsPerPrompt);
         return audioInput == null ? request : request.withInputAudio(audioInput, strength);
     }
 }
