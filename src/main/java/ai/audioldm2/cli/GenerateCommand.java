@@ -2,6 +2,7 @@ package ai.audioldm2.cli;
 
 import ai.audioldm2.onnx.RuntimeOptions;
 import ai.audioldm2.bundle.ModelBundleException;
+import ai.audioldm2.config.RequestDefaults;
 import ai.audioldm2.audio.AudioDecodeException;
 import ai.audioldm2.audio.AudioDecoder;
 import ai.audioldm2.audio.DecodeLimits;
@@ -51,7 +52,7 @@ public final class GenerateCommand implements Callable<Integer> {
     static final int EXIT_USAGE = CommandLines.EXIT_USAGE;
     static final int EXIT_BUNDLE = CommandLines.EXIT_BUNDLE;
 
-    static final double DEFAULT_DURATION = 10.0;
+    static final double DEFAULT_DURATION = Double.parseDouble(RequestDefaults.DURATION);
 
     private static final Map<String, AudioEncoder> SAMPLE_FORMATS = new LinkedHashMap<>();
 
@@ -83,15 +84,16 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--negative-prompt", paramLabel = "TEXT", description = "What to steer away from (default: none).")
     String negativePrompt;
 
-    @Option(names = "--steps", defaultValue = "200", description = "Denoising steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = RequestDefaults.NUM_INFERENCE_STEPS, description = "Denoising steps (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--guidance", defaultValue = "3.5",
+    @Option(names = "--guidance", defaultValue = RequestDefaults.GUIDANCE_SCALE,
             description = "Classifier-free guidance scale; <= 1 turns it off (default: ${DEFAULT-VALUE}).")
     double guidance;
 
     @Option(names = "--duration", paramLabel = "SECONDS",
-            description = "Seconds of audio (default: " + DEFAULT_DURATION + ", or the input's length with --input-audio).")
+            description = "Seconds of audio (default: " + RequestDefaults.DURATION
+                    + ", or the input's length with --input-audio).")
     Double duration;
 
     @Option(names = "--input-audio", paramLabel = "FILE",
@@ -114,7 +116,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Seed of the torch-compatible generator (default: random, printed).")
     Long seed;
 
-    @Option(names = "--scheduler", defaultValue = "ddim", description = "Scheduler (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--scheduler", defaultValue = RequestDefaults.SCHEDULER, description = "Scheduler (default: ${DEFAULT-VALUE}).")
     String scheduler;
 
     @Option(names = "--eta", defaultValue = "0", description = "DDIM eta (default: ${DEFAULT-VALUE}).")
