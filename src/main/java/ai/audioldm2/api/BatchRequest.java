@@ -10,8 +10,8 @@ import java.util.List;
  */
 @Schema(name = "BatchRequest", description = "Several /predict requests. Unknown fields are rejected with 422.")
 public record BatchRequest(
-        @Schema(required = true, minItems = 1, maxItems = 8,
-                description = "1 to audioldm2.limits.max-batch-items (default 8) /predict request bodies; the "
+        @Schema(required = true, minItems = 1,
+                description = "1 to audioldm2.limits.max-batch-items /predict request bodies; the "
                         + "query parameter client_job_id does not apply, give it per request")
         List<PredictRequest> requests) {
 }

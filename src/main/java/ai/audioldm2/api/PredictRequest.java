@@ -2,6 +2,7 @@ package ai.audioldm2.api;
 
 import ai.audioldm2.audio.DecodedAudio;
 import ai.audioldm2.pipeline.GenerationRequest;
+import ai.audioldm2.random.Seeds;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -9,48 +10,47 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import java.util.List;
 
 /**
- * A validated /predict request, with defaults filled in. Also the OpenAPI schema of the request body; the body
- * itself is parsed by {@link PredictRequestParser} so that every problem is reported FastAPI-style.
+ * A validated /predict request, with defaults filled in. Also the OpenAPI schema of the request body, whose
+ * configured limits and defaults {@link ConfiguredSchemaFilter} fills in; the body itself is parsed by
+ * {@link PredictRequestParser} so that every problem is reported FastAPI-style.
  *
- * @param seed       null when the client left it to us; the resource then draws one and returns it
+ * @param seed       null when the client left it to us; {@link #toGeneration} then draws one, which is returned
  * @param audioInput the decoded audio_input_b64, or null for text-to-audio
  * @param strength   audio-to-audio strength, null for text-to-audio
  */
 @Schema(name = "PredictRequest", description = "Text-to-audio, or audio-to-audio with audio_input_b64. "
         + "Unknown fields are rejected with 422.")
 public record PredictRequest(
-        @Schema(required = true, minLength = 1, maxLength = 2000, description = "what the audio should sound like")
+        @Schema(required = true, minLength = 1, description = "what the audio should sound like")
         String prompt,
         @JsonProperty("negative_prompt")
-        @Schema(nullable = true, maxLength = 2000, description = "what to steer away from; default configurable")
+        @Schema(nullable = true, description = "what to steer away from; default configurable")
         String negativePrompt,
-        @Schema(defaultValue = "10.0", minimum = "1.0", maximum = "30.0",
-                description = "seconds of audio; with audio_input_b64 the input's duration (within the limits) by default")
+        @Schema(description = "seconds of audio; with audio_input_b64 the input's duration (within the limits) by default")
         double duration,
         @JsonProperty("guidance_scale")
-        @Schema(defaultValue = "3.5", minimum = "1.0", maximum = "20.0", description = "1.0 turns guidance off")
+        @Schema(description = "1.0 turns guidance off")
         double guidanceScale,
         @JsonProperty("num_inference_steps")
-        @Schema(defaultValue = "200", minimum = "10", maximum = "500",
-                description = "scheduler steps; audio-to-audio runs the last int(steps * strength) of them")
+        @Schema(description = "scheduler steps; audio-to-audio runs the last int(steps * strength) of them")
         int numInferenceSteps,
         @Schema(nullable = true, minimum = "0", maximum = "9223372036854775807",
                 description = "random when absent; the seed used is always returned")
         Long seed,
-        @Schema(defaultValue = "ddim", description = "one of the schedulers the loaded pipeline offers")
+        @Schema(description = "the sampler, see the README's scheduler table")
         String scheduler,
         @JsonProperty("audio_input_b64")
         @Schema(type = SchemaType.STRING, format = "byte", nullable = true, implementation = String.class,
                 description = "audio-to-audio input: standard base64 of a WAV (PCM 8/16/24/32-bit or float), FLAC, "
-                        + "OGG/Vorbis or MP3 file, any rate, 1 to 8 channels, at most the configured duration (30 s) "
-                        + "and size. Bad base64 or audio: 400; too many bytes: 413")
+                        + "OGG/Vorbis or MP3 file, any rate, 1 to 8 channels, at most the configured duration and "
+                        + "size. Bad base64 or audio: 400; too many bytes: 413")
         DecodedAudio audioInput,
-        @Schema(nullable = true, defaultValue = "0.5", minimum = "0.0", maximum = "1.0",
+        @Schema(nullable = true, minimum = "0.0", maximum = "1.0",
                 description = "audio-to-audio only (422 without audio_input_b64): 0 keeps the input, 1 re-runs the "
                         + "whole schedule")
         Double strength,
         @JsonProperty("num_waveforms_per_prompt")
-        @Schema(defaultValue = "1", minimum = "1", maximum = "4",
+        @Schema(defaultValue = "1", minimum = "1",
                 description = "candidates generated in one batch and ranked by CLAP; audio_b64 is the best")
         int numWaveformsPerPrompt,
         @JsonProperty("client_job_id")
@@ -58,11 +58,11 @@ public record PredictRequest(
                 description = "caller's id, echoed in meta; also accepted as the query parameter client_job_id")
         String clientJobId) {
 
-    /** The pipeline's request for this one, with the seed to use. */
-    GenerationRequest toGeneration(long usedSeed) {
+    /** The pipeline's request for this one, with a random seed when the client gave none. */
+    GenerationRequest toGeneration() {
         GenerationRequest request = new GenerationRequest(List.of(prompt),
                 negativePrompt == null ? null : List.of(negativePrompt), duration, numInferenceSteps, guidanceScale,
-                usedSeed, scheduler, 0.0, numWaveformsPerPrompt);
+                Seeds.orRandom(seed), scheduler, 0.0, numWaveformsPerPrompt);
         return audioInput == null ? request : request.withInputAudio(audioInput, strength);
     }
 }

@@ -6,6 +6,7 @@ import ai.audioldm2.audio.DecodeLimits;
 import ai.audioldm2.audio.DecodedAudio;
 import ai.audioldm2.config.ServiceConfig;
 import ai.audioldm2.pipeline.GenerationRequest;
+import ai.audioldm2.text.PromptText;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -122,7 +123,7 @@ public final class PredictRequestParser {
         }
         String prompt = fields.prompt();
         String negativePrompt = fields.has("negative_prompt")
-                ? fields.optionalText("negative_prompt", limits.maxPromptChars())
+                ? fields.optionalText("negative_prompt", PromptText.MAX_CODE_POINTS)
                 : defaults.negativePrompt().orElse(null);
         DecodedAudio audioInput = fields.audioInput();
         // audio-to-audio: the input's length by default, brought within the limits (the input is padded or trimmed)
@@ -198,7 +199,7 @@ public final class PredictRequestParser {
                 error("prompt", "Field required", "missing");
                 return null;
             }
-            String text = text("prompt", node, limits.maxPromptChars());
+            String text = text("prompt", node, PromptText.MAX_CODE_POINTS);
             if (text != null && text.isBlank()) {
                 error("prompt", text.isEmpty()
                         ? "String should have at least 1 character" : "Value error, prompt must not be blank",

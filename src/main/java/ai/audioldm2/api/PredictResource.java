@@ -1,13 +1,11 @@
 package ai.audioldm2.api;
 
 import ai.audioldm2.jobs.TracedResult;
-import ai.audioldm2.audio.WavWriter;
 import ai.audioldm2.config.ServiceConfig;
 import ai.audioldm2.jobs.GenerationService;
 import ai.audioldm2.jobs.Job;
-import ai.audioldm2.jobs.ModelState;
-import ai.audioldm2.pipeline.AudioLdm2Pipeline;
-import ai.audioldm2.pipeline.GenerationRequest;
+import ai.audioldm2.jobs.PlannedGeneration;
+import ai.audioldm2.scheduler.Schedulers;
 import ai.audioldm2.telemetry.GenerationTracing;
 import ai.audioldm2.telemetry.ServiceMetrics;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -37,7 +35,6 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 
 /**
@@ -52,8 +49,6 @@ import java.util.function.Function;
  */
 @Path("/predict")
 public class PredictResource {
-
-    static final String WAV = "audio/wav";
 
     @Inject
     GenerationService generation;
@@ -70,6 +65,9 @@ public class PredictResource {
     @Inject
     GenerationTracing tracing;
 
+    @Inject
+    AudioAnswers answers;
+
     private PredictRequestParser parser;
 
     @PostConstruct
@@ -80,14 +78,14 @@ public class PredictResource {
     @POST
     @Blocking
     @Consumes(MediaType.APPLICATION_JSON)
-    @Produces({MediaType.APPLICATION_JSON, WAV})
+    @Produces({MediaType.APPLICATION_JSON, AudioAnswers.WAV})
     @Operation(summary = "Generate audio from a text prompt",
             description = "JSON answer by default; with `Accept: audio/wav` the WAV itself, metadata in X- headers.")
     @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = PredictRequest.class)))
     @APIResponse(responseCode = "200", description = "the generated audio", content = {
             @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PredictResponse.class)),
-            @Content(mediaType = WAV)})
+            @Content(mediaType = AudioAnswers.WAV)})
     @APIResponse(responseCode = "400", description = "malformed JSON or base64")
     @APIResponse(responseCode = "413", description = "body larger than the configured limit")
     @APIResponse(responseCode = "422", description = "validation errors, FastAPI style")
@@ -99,16 +97,11 @@ public class PredictResource {
             @Context HttpHeaders headers,
             @Context HttpServerResponse connection) {
         long received = System.nanoTime();
-        ModelState model = generation.modelState();
-        PredictRequest request = parser.parse(body, clientJobIdQuery,
-                model.info() == null ? null : model.info().schedulers());
-        GenerationRequest generationRequest = request.toGeneration(seedFor(request));
-        boolean rawWav = prefersWav(headers.getAcceptableMediaTypes());
-        Job<TracedResult> job = generation.submit(generationRequest, request.clientJobId(),
-                tracing.parentOf(headers::getHeaderString));
-        return answerWhenDone(job, connection, generated -> rawWav
-                        ? wavResponse(request, generated)
-                        : Response.ok(PredictResponse.of(request, generated), MediaType.APPLICATION_JSON_TYPE).build())
+        PredictRequest request = parser.parse(body, clientJobIdQuery, Schedulers.names());
+        PlannedGeneration planned = generation.plan(request.toGeneration(), request.clientJobId());
+        boolean wav = AudioAnswers.prefersWav(headers.getAcceptableMediaTypes());
+        Job<TracedResult> job = generation.submit(planned, tracing.parentOf(headers::getHeaderString));
+        return answerWhenDone(job, connection, generated -> answers.answer(request, generated, wav))
                 .onTermination().invoke((response, failure, cancelled) -> metrics.predictFinished(
                         cancelled ? "cancelled" : failure != null ? "failed" : "ok",
                         Duration.ofNanos(System.nanoTime() - received)));
@@ -121,7 +114,7 @@ public class PredictResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Generate audio for several requests at once",
             description = "Body `{\"requests\": [<PredictRequest>, ...]}` with 1 to `audioldm2.limits.max-batch-items` "
-                    + "(default 8) requests. The answer is a list in the same order: each slot is the request's "
+                    + "requests. The answer is a list in the same order: each slot is the request's "
                     + "/predict JSON answer or `{\"status_code\": 4xx, \"detail\": ...}`; one bad request does "
                     + "not fail the others. Requests with the same steps, scheduler, duration and guidance on/off "
                     + "share UNet calls; each keeps its own seed, prompts and guidance scale, and gets the audio it "
@@ -139,20 +132,17 @@ public class PredictResource {
     public Uni<Response> predictBatch(byte[] body, @Context HttpHeaders headers,
                                       @Context HttpServerResponse connection) {
         List<JsonNode> items = parser.batchItems(body, config.limits().maxBatchItems());
-        AudioLdm2Pipeline pipeline = generation.readyPipeline();
         BatchSlot[] slots = new BatchSlot[items.size()];
         List<Integer> accepted = new ArrayList<>();
         List<PredictRequest> requests = new ArrayList<>();
-        List<GenerationService.BatchItem> work = new ArrayList<>();
+        List<PlannedGeneration> work = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
             List<Object> location = List.of("body", "requests", i);
             try {
-                PredictRequest request = parser.parseItem(items.get(i), location, null, pipeline.info().schedulers());
-                GenerationRequest generationRequest = request.toGeneration(seedFor(request));
-                pipeline.validate(generationRequest);
+                PredictRequest request = parser.parseItem(items.get(i), location, null, Schedulers.names());
+                work.add(generation.plan(request.toGeneration(), request.clientJobId()));
                 accepted.add(i);
                 requests.add(request);
-                work.add(new GenerationService.BatchItem(generationRequest, request.clientJobId()));
             } catch (RuntimeException e) {
                 ItemError error = ItemError.of(e, location).orElseThrow(() -> e);
                 metrics.failed(error.kind());
@@ -165,14 +155,10 @@ public class PredictResource {
         Job<List<TracedResult>> job = generation.submitBatch(work, tracing.parentOf(headers::getHeaderString));
         return answerWhenDone(job, connection, generated -> {
             for (int k = 0; k < accepted.size(); k++) {
-                slots[accepted.get(k)] = PredictResponse.of(requests.get(k), generated.get(k));
+                slots[accepted.get(k)] = answers.json(requests.get(k), generated.get(k));
             }
             return Response.ok(List.of(slots), MediaType.APPLICATION_JSON_TYPE).build();
         });
-    }
-
-    private static long seedFor(PredictRequest request) {
-        return request.seed() != null ? request.seed() : ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
     }
 
     /**
@@ -190,47 +176,5 @@ public class PredictResource {
                     }
                 })
                 .onCancellation().invoke(job::cancel);
-    }
-
-    /** True when the client ranks audio/wav (or audio/*) above JSON; *&#47;* means JSON, the default. */
-    static boolean prefersWav(List<MediaType> acceptable) {
-        for (MediaType type : acceptable) {
-            if (!type.isWildcardType() && type.isCompatible(MediaType.valueOf(WAV))) {
-                return true;
-            }
-            if (type.isCompatible(MediaType.APPLICATION_JSON_TYPE)) {
-                return false;
-            }
-        }
-        return false;
-    }
-
-    private static Response wavResponse(PredictRequest request, TracedResult generated) {
-        float[] samples = generated.result().waveforms()[0];
-        int sampleRate = generated.result().sampleRate();
-        Response.ResponseBuilder response = Response.ok(WavWriter.toBytes(samples, sampleRate, WavWriter.SampleFormat.PCM16), WAV)
-                .header("X-Seed", generated.result().seed())
-                .header("X-Sample-Rate", sampleRate)
-                .header("X-Duration", (double) samples.length / sampleRate)
-                .header("X-Num-Samples", samples.length)
-                .header("X-Channels", 1)
-                .header("X-Scheduler", request.scheduler())
-                .header("X-Num-Inference-Steps", request.numInferenceSteps())
-                .header("X-Guidance-Scale", request.guidanceScale())
-                .header("X-Num-Waveforms-Per-Prompt", request.numWaveformsPerPrompt());
-        if (request.strength() != null) {
-            response.header("X-Strength", request.strength());
-        }
-        if (generated.result().scores() != null) {
-            response.header("X-Clap-Score", generated.result().scores()[0]); // of this, the best candidate
-        }
-        // Absent rather than empty when unknown; the client job id already matched a header-safe pattern.
-        if (request.clientJobId() != null) {
-            response.header("X-Client-Job-Id", request.clientJobId());
-        }
-        if (generated.traceId() != null) {
-            response.header("X-Trace-Id", generated.traceId()).header("X-Span-Id", generated.spanId());
-        }
-        return response.build();
     }
 }

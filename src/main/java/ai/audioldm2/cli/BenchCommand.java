@@ -116,7 +116,7 @@ public final class BenchCommand implements Callable<Integer> {
             for (String c : cases) {
                 timed.add(request(c));
             }
-            timed.forEach(pipeline::validate);
+            timed.forEach(pipeline::plan);     // a bad case fails before any run; each run plans anew
             if (warmupSteps > 0) {     // first-run allocations, arena growth and JIT out of the timed runs
                 GenerationRequest first = timed.get(0);
                 pipeline.generate(GenerationRequest.of(prompt, negativePrompt, duration, warmupSteps, guidance, seed,

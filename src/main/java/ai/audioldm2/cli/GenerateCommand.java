@@ -2,16 +2,20 @@ package ai.audioldm2.cli;
 
 import ai.audioldm2.onnx.RuntimeOptions;
 import ai.audioldm2.bundle.ModelBundleException;
+import ai.audioldm2.config.RequestDefaults;
 import ai.audioldm2.audio.AudioDecodeException;
 import ai.audioldm2.audio.AudioDecoder;
 import ai.audioldm2.audio.DecodeLimits;
 import ai.audioldm2.audio.DecodedAudio;
-import ai.audioldm2.audio.WavWriter;
+import ai.audioldm2.audio.AudioEncoder;
+import ai.audioldm2.audio.WavEncoder;
 import ai.audioldm2.pipeline.AudioLdm2Pipeline;
 import ai.audioldm2.pipeline.GenerationObserver;
+import ai.audioldm2.pipeline.GenerationPlan;
 import ai.audioldm2.pipeline.GenerationRequest;
 import ai.audioldm2.pipeline.GenerationResult;
 import ai.audioldm2.pipeline.Stage;
+import ai.audioldm2.random.Seeds;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,7 +29,6 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -49,13 +52,13 @@ public final class GenerateCommand implements Callable<Integer> {
     static final int EXIT_USAGE = CommandLines.EXIT_USAGE;
     static final int EXIT_BUNDLE = CommandLines.EXIT_BUNDLE;
 
-    static final double DEFAULT_DURATION = 10.0;
+    static final double DEFAULT_DURATION = Double.parseDouble(RequestDefaults.DURATION);
 
-    private static final Map<String, WavWriter.SampleFormat> SAMPLE_FORMATS = new LinkedHashMap<>();
+    private static final Map<String, AudioEncoder> SAMPLE_FORMATS = new LinkedHashMap<>();
 
     static {
-        SAMPLE_FORMATS.put("pcm16", WavWriter.SampleFormat.PCM16);
-        SAMPLE_FORMATS.put("f32", WavWriter.SampleFormat.FLOAT32);
+        SAMPLE_FORMATS.put("pcm16", WavEncoder.PCM16);
+        SAMPLE_FORMATS.put("f32", WavEncoder.FLOAT32);
     }
 
     @Option(names = "--model-dir", required = true, paramLabel = "DIR", description = "Model bundle directory.")
@@ -81,15 +84,16 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--negative-prompt", paramLabel = "TEXT", description = "What to steer away from (default: none).")
     String negativePrompt;
 
-    @Option(names = "--steps", defaultValue = "200", description = "Denoising steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = RequestDefaults.NUM_INFERENCE_STEPS, description = "Denoising steps (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--guidance", defaultValue = "3.5",
+    @Option(names = "--guidance", defaultValue = RequestDefaults.GUIDANCE_SCALE,
             description = "Classifier-free guidance scale; <= 1 turns it off (default: ${DEFAULT-VALUE}).")
     double guidance;
 
     @Option(names = "--duration", paramLabel = "SECONDS",
-            description = "Seconds of audio (default: " + DEFAULT_DURATION + ", or the input's length with --input-audio).")
+            description = "Seconds of audio (default: " + RequestDefaults.DURATION
+                    + ", or the input's length with --input-audio).")
     Double duration;
 
     @Option(names = "--input-audio", paramLabel = "FILE",
@@ -112,7 +116,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Seed of the torch-compatible generator (default: random, printed).")
     Long seed;
 
-    @Option(names = "--scheduler", defaultValue = "ddim", description = "Scheduler (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--scheduler", defaultValue = RequestDefaults.SCHEDULER, description = "Scheduler (default: ${DEFAULT-VALUE}).")
     String scheduler;
 
     @Option(names = "--eta", defaultValue = "0", description = "DDIM eta (default: ${DEFAULT-VALUE}).")
@@ -154,61 +158,79 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
-        WavWriter.SampleFormat format = SAMPLE_FORMATS.get(sampleFormat);
-        if (format == null) {
-            stderr.println("error: unknown sample format '" + sampleFormat + "' (allowed: "
-                    + String.join(", ", SAMPLE_FORMATS.keySet()) + ")");
-            return EXIT_USAGE;
-        }
-        String prompt;
         try {
-            prompt = promptSource.read();
+            AudioEncoder format = encoder();
+            GenerationRequest request = request(prompt(), inputAudio());
+            RuntimeOptions options = executionProvider.runtimeOptions().cpuFallback(cpuFallback).intraOpThreads(threads)
+                    .optimizedModelDir(optimizedModelDir).build();
+            return generate(request, options, format);
+        } catch (UsageException e) {
+            stderr.println("error: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+    }
+
+    /** Bad command-line input found before the model is loaded; its message is the one line printed. */
+    private static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    private AudioEncoder encoder() {
+        AudioEncoder format = SAMPLE_FORMATS.get(sampleFormat);
+        if (format == null) {
+            throw new UsageException("unknown sample format '" + sampleFormat + "' (allowed: "
+                    + String.join(", ", SAMPLE_FORMATS.keySet()) + ")");
+        }
+        return format;
+    }
+
+    private String prompt() {
+        try {
+            return promptSource.read();
         } catch (IOException e) {
-            stderr.println("error: cannot read --prompt-file " + promptSource.file + ": " + CommandLines.oneLine(e));
-            return EXIT_USAGE;
+            throw new UsageException("cannot read --prompt-file " + promptSource.file + ": " + CommandLines.oneLine(e));
         }
+    }
+
+    /** The decoded --input-audio, or null for text-to-audio. */
+    private DecodedAudio inputAudio() {
         if (strength != null && inputAudio == null) {
-            stderr.println("error: --strength applies to audio-to-audio only; give --input-audio too");
-            return EXIT_USAGE;
+            throw new UsageException("--strength applies to audio-to-audio only; give --input-audio too");
         }
-        DecodedAudio input = null;
-        if (inputAudio != null) {
-            try {
-                input = AudioDecoder.decode(Files.readAllBytes(inputAudio), DecodeLimits.DEFAULT);
-            } catch (IOException e) {
-                stderr.println("error: cannot read --input-audio " + inputAudio + ": " + CommandLines.oneLine(e));
-                return EXIT_USAGE;
-            } catch (AudioDecodeException e) {
-                stderr.println("error: --input-audio " + inputAudio + ": " + CommandLines.oneLine(e));
-                return EXIT_USAGE;
-            }
+        if (inputAudio == null) {
+            return null;
         }
-        long usedSeed = seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE;
-        RuntimeOptions options = executionProvider.runtimeOptions().cpuFallback(cpuFallback).intraOpThreads(threads)
-                .optimizedModelDir(optimizedModelDir).build();
+        try {
+            return AudioDecoder.decode(Files.readAllBytes(inputAudio), DecodeLimits.DEFAULT);
+        } catch (IOException e) {
+            throw new UsageException("cannot read --input-audio " + inputAudio + ": " + CommandLines.oneLine(e));
+        } catch (AudioDecodeException e) {
+            throw new UsageException("--input-audio " + inputAudio + ": " + CommandLines.oneLine(e));
+        }
+    }
+
+    /** The options as a request: the service's defaults for what is left out, the input's length by default. */
+    private GenerationRequest request(String prompt, DecodedAudio input) {
         double seconds = duration != null ? duration : input != null ? input.durationSeconds() : DEFAULT_DURATION;
         GenerationRequest request = new GenerationRequest(List.of(prompt),
-                negativePrompt == null ? null : List.of(negativePrompt), seconds, steps, guidance, usedSeed,
-                scheduler, eta, waveforms);
-        if (input != null) {
-            request = request.withInputAudio(input, strength != null ? strength : GenerationRequest.DEFAULT_STRENGTH);
-        }
+                negativePrompt == null ? null : List.of(negativePrompt), seconds, steps, guidance,
+                Seeds.orRandom(seed), scheduler, eta, waveforms);
+        return input == null ? request
+                : request.withInputAudio(input, strength != null ? strength : GenerationRequest.DEFAULT_STRENGTH);
+    }
+
+    /** Loads the bundle, plans and runs the request, and writes the result; the exit code. */
+    private int generate(GenerationRequest request, RuntimeOptions options, AudioEncoder format) {
+        PrintWriter stderr = spec.commandLine().getErr();
         long loadStart = System.nanoTime();
         try (AudioLdm2Pipeline pipeline = AudioLdm2Pipeline.load(modelDir, options)) {
-            pipeline.validate(request);
+            GenerationPlan plan = pipeline.plan(request);
             stderr.printf(Locale.ROOT, "load %d ms (%s, %s)%n", (System.nanoTime() - loadStart) / 1_000_000,
                     pipeline.info().name(), pipeline.info().executionProvider());
-            GenerationResult result = pipeline.generate(request, new StageLog(stderr));
-            write(out, result.waveforms()[0], result, format);
-            stdout.printf(Locale.ROOT, "wrote %s (%d samples at %d Hz, %s) seed %d%s%n", out,
-                    result.waveforms()[0].length, result.sampleRate(), sampleFormat, usedSeed, score(result, 0));
-            for (int k = 0; allCandidates && k < result.waveforms().length; k++) {
-                Path candidate = candidatePath(out, k + 1);
-                write(candidate, result.waveforms()[k], result, format);
-                stdout.printf(Locale.ROOT, "wrote %s (candidate %d)%s%n", candidate, k + 1, score(result, k));
-            }
+            writeResult(pipeline.generate(plan, new StageLog(stderr)), format);
             return EXIT_OK;
         } catch (IllegalArgumentException e) {      // InvalidGenerationRequestException and bad option values
             stderr.println("error: " + CommandLines.oneLine(e));
@@ -222,10 +244,23 @@ public final class GenerateCommand implements Callable<Integer> {
         }
     }
 
-    private static void write(Path file, float[] waveform, GenerationResult result, WavWriter.SampleFormat format)
+    /** The best waveform to --out and, with --all-candidates, every candidate; each file named on stdout. */
+    private void writeResult(GenerationResult result, AudioEncoder format) throws IOException {
+        PrintWriter stdout = spec.commandLine().getOut();
+        write(out, result.waveforms()[0], result, format);
+        stdout.printf(Locale.ROOT, "wrote %s (%d samples at %d Hz, %s) seed %d%s%n", out,
+                result.waveforms()[0].length, result.sampleRate(), sampleFormat, result.seed(), score(result, 0));
+        for (int k = 0; allCandidates && k < result.waveforms().length; k++) {
+            Path candidate = candidatePath(out, k + 1);
+            write(candidate, result.waveforms()[k], result, format);
+            stdout.printf(Locale.ROOT, "wrote %s (candidate %d)%s%n", candidate, k + 1, score(result, k));
+        }
+    }
+
+    private static void write(Path file, float[] waveform, GenerationResult result, AudioEncoder format)
             throws IOException {
         try (OutputStream stream = new BufferedOutputStream(Files.newOutputStream(file))) {
-            WavWriter.write(waveform, result.sampleRate(), format, stream);
+            format.encode(waveform, result.sampleRate(), stream);
         }
     }
 

@@ -82,9 +82,6 @@ public interface ServiceConfig {
         @WithDefault("16M")
         MemorySize maxBodySize();
 
-        @WithDefault("2000")
-        int maxPromptChars();
-
         @WithDefault("1.0")
         double minDuration();
 
@@ -125,16 +122,16 @@ public interface ServiceConfig {
         /** Unset means no negative prompt. */
         Optional<String> negativePrompt();
 
-        @WithDefault("10.0")
+        @WithDefault(RequestDefaults.DURATION)
         double duration();
 
-        @WithDefault("200")
+        @WithDefault(RequestDefaults.NUM_INFERENCE_STEPS)
         int numInferenceSteps();
 
-        @WithDefault("3.5")
+        @WithDefault(RequestDefaults.GUIDANCE_SCALE)
         double guidanceScale();
 
-        @WithDefault("ddim")
+        @WithDefault(RequestDefaults.SCHEDULER)
         String scheduler();
     }
 

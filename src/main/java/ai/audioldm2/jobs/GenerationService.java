@@ -4,6 +4,7 @@ import ai.audioldm2.config.ServiceConfig;
 import ai.audioldm2.pipeline.AudioLdm2Pipeline;
 import ai.audioldm2.pipeline.BatchShape;
 import ai.audioldm2.pipeline.GenerationCancelledException;
+import ai.audioldm2.pipeline.GenerationPlan;
 import ai.audioldm2.pipeline.GenerationRequest;
 import ai.audioldm2.pipeline.GenerationResult;
 import ai.audioldm2.telemetry.GenerationTracing;
@@ -65,35 +66,37 @@ public class GenerationService {
     }
 
     /**
-     * Queues a generation under the given trace context (see {@link GenerationTracing#parentOf}).
+     * Checks a request against the loaded pipeline and plans it, once: the plan is what a job runs.
      *
+     * @param clientJobId the caller's id for the request, or null
      * @throws ModelNotReadyException while the model loads or after it failed
      * @throws ai.audioldm2.pipeline.InvalidGenerationRequestException when the pipeline cannot run the request
-     * @throws QueueFullException     when no worker is free and the queue is full
      */
-    public Job<TracedResult> submit(GenerationRequest request, String clientJobId, Context parent) {
+    public PlannedGeneration plan(GenerationRequest request, String clientJobId) {
         AudioLdm2Pipeline pipeline = readyPipeline();
-        pipeline.validate(request); // refuse now what would fail after waiting in the queue
-        List<BatchItem> alone = List.of(new BatchItem(request, clientJobId));
-        return countingCancellations(queue.submit(
-                cancelled -> generateTogether(pipeline, alone, parent, cancelled).get(0)));
+        return new PlannedGeneration(pipeline, pipeline.plan(request), clientJobId);
     }
 
     /**
-     * Queues requests as one job that takes one queue place per request and runs on one worker. Requests of one
-     * {@link BatchShape} run through the same pipeline calls ({@link AudioLdm2Pipeline#generateBatch}), groups in
-     * the order of their first request; the others run alone, one after another. Each request has its own
-     * {@code generate_audio} span under {@code parent}. Results in request order.
+     * Queues a planned generation under the given trace context (see {@link GenerationTracing#parentOf}).
      *
-     * @throws ModelNotReadyException while the model loads or after it failed
-     * @throws ai.audioldm2.pipeline.InvalidGenerationRequestException when the pipeline cannot run a request
-     * @throws QueueFullException     when the queue has not that many places free
+     * @throws QueueFullException when no worker is free and the queue is full
      */
-    public Job<List<TracedResult>> submitBatch(List<BatchItem> items, Context parent) {
-        AudioLdm2Pipeline pipeline = readyPipeline();
-        items.forEach(item -> pipeline.validate(item.request()));
-        return countingCancellations(queue.submit(items.size(),
-                cancelled -> generate(pipeline, items, parent, cancelled)));
+    public Job<TracedResult> submit(PlannedGeneration planned, Context parent) {
+        return countingCancellations(queue.submit(
+                cancelled -> generateTogether(List.of(planned), parent, cancelled).get(0)));
+    }
+
+    /**
+     * Queues planned generations as one job that takes one queue place per request and runs on one worker.
+     * Requests of one {@link BatchShape} run through the same pipeline calls ({@link AudioLdm2Pipeline#generateBatch}),
+     * groups in the order of their first request; the others run alone, one after another. Each request has its
+     * own {@code generate_audio} span under {@code parent}. Results in request order.
+     *
+     * @throws QueueFullException when the queue has not that many places free
+     */
+    public Job<List<TracedResult>> submitBatch(List<PlannedGeneration> items, Context parent) {
+        return countingCancellations(queue.submit(items.size(), cancelled -> generate(items, parent, cancelled)));
     }
 
     private <T> Job<T> countingCancellations(Job<T> job) {
@@ -105,12 +108,7 @@ public class GenerationService {
         return job;
     }
 
-    /** A request to generate and the caller's id for it (null when none). */
-    public record BatchItem(GenerationRequest request, String clientJobId) {
-    }
-
-    /** The loaded pipeline. Also what a caller checks before validating requests against it. */
-    public AudioLdm2Pipeline readyPipeline() {
+    private AudioLdm2Pipeline readyPipeline() {
         ModelState state = model.state();
         if (state.status() != ModelState.Status.READY) {
             throw new ModelNotReadyException(state);
@@ -118,18 +116,17 @@ public class GenerationService {
         return state.pipeline();
     }
 
-    private List<TracedResult> generate(AudioLdm2Pipeline pipeline, List<BatchItem> items, Context parent,
-                                     BooleanSupplier cancelled) {
+    private List<TracedResult> generate(List<PlannedGeneration> items, Context parent, BooleanSupplier cancelled) {
         Map<Object, List<Integer>> groups = new LinkedHashMap<>();
         for (int i = 0; i < items.size(); i++) {
             // a request that cannot be batched gets a key of its own
-            Object shape = BatchShape.of(items.get(i).request()).map(Object.class::cast).orElseGet(Object::new);
+            Object shape = BatchShape.of(items.get(i).plan.request()).map(Object.class::cast).orElseGet(Object::new);
             groups.computeIfAbsent(shape, key -> new ArrayList<>()).add(i);
         }
         TracedResult[] generated = new TracedResult[items.size()];
         for (List<Integer> group : groups.values()) {
-            List<BatchItem> members = group.stream().map(items::get).toList();
-            List<TracedResult> results = generateTogether(pipeline, members, parent, cancelled);
+            List<PlannedGeneration> members = group.stream().map(items::get).toList();
+            List<TracedResult> results = generateTogether(members, parent, cancelled);
             for (int k = 0; k < group.size(); k++) {
                 generated[group.get(k)] = results.get(k);
             }
@@ -137,17 +134,18 @@ public class GenerationService {
         return List.of(generated);
     }
 
-    private List<TracedResult> generateTogether(AudioLdm2Pipeline pipeline, List<BatchItem> items, Context parent,
-                                             BooleanSupplier cancelled) {
+    private List<TracedResult> generateTogether(List<PlannedGeneration> items, Context parent,
+                                                BooleanSupplier cancelled) {
         List<GenerationTracing.GenerationSpan> spans = items.stream()
-                .map(item -> tracing.start(parent, item.request(), item.clientJobId())).toList();
+                .map(item -> tracing.start(parent, item.plan.request(), item.clientJobId)).toList();
         JobObserver observer = new JobObserver(cancelled, spans, metrics);
-        List<GenerationRequest> requests = items.stream().map(BatchItem::request).toList();
+        AudioLdm2Pipeline pipeline = items.get(0).pipeline;
+        List<GenerationPlan> plans = items.stream().map(item -> item.plan).toList();
         RuntimeException failure = null;
         try {
-            List<GenerationResult> results = requests.size() == 1
-                    ? List.of(pipeline.generate(requests.get(0), observer))
-                    : pipeline.generateBatch(requests, observer);
+            List<GenerationResult> results = plans.size() == 1
+                    ? List.of(pipeline.generate(plans.get(0), observer))
+                    : pipeline.generateBatch(plans, observer);
             List<TracedResult> generated = new ArrayList<>(results.size());
             for (int i = 0; i < results.size(); i++) {
                 generated.add(new TracedResult(results.get(i), spans.get(i).traceId(), spans.get(i).spanId()));

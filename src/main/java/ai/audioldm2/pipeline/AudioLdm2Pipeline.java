@@ -40,7 +40,7 @@ import java.util.stream.Stream;
  * without vae_encoder rejects audio-to-audio requests; one without clap_audio returns candidates unranked (scores
  * null), as diffusers does without librosa.
  *
- * <p>{@link #generate} may run on several threads at once: ONNX Runtime sessions and the tokenizers are
+ * <p>{@code generate} may run on several threads at once: ONNX Runtime sessions and the tokenizers are
  * thread-safe, and all per-run state (generator, scheduler, buffers) is local to the call. {@link #close} must come
  * after every generate call has returned.
  */
@@ -115,15 +115,12 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
     }
 
     /**
-     * Checks a request without running it (e.g. before queueing it); {@link #generate} runs the same checks.
+     * Checks a request against this bundle and derives what {@link #generate(GenerationPlan, GenerationObserver)}
+     * runs. Plan before queueing: a request that cannot run is refused at once, and is not planned again.
      *
      * @throws InvalidGenerationRequestException naming the field at fault and its allowed range
      */
-    public void validate(GenerationRequest request) {
-        plan(request);
-    }
-
-    private GenerationPlan plan(GenerationRequest request) {
+    public GenerationPlan plan(GenerationRequest request) {
         GenerationPlan plan = GenerationPlan.of(request, config, info.schedulers(), this::scheduler);
         if (plan.inputAudio() != null && audioToAudio == null) {
             throw new InvalidGenerationRequestException("audio_input", "audio-to-audio needs the vae_encoder graph, "
@@ -132,13 +129,18 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
         return plan;
     }
 
+    /** Plans and runs {@code request} at once, for callers that run what they build (the bench, tests). */
     public GenerationResult generate(GenerationRequest request, GenerationObserver observer) {
-        return generate(request, observer, IntermediatesSink.NONE);
+        return generate(plan(request), observer);
     }
 
-    /** As {@link #generate(GenerationRequest, GenerationObserver)}, handing intermediates to {@code sink}. */
-    public GenerationResult generate(GenerationRequest request, GenerationObserver observer, IntermediatesSink sink) {
-        GenerationPlan plan = plan(request);
+    public GenerationResult generate(GenerationPlan plan, GenerationObserver observer) {
+        return generate(plan, observer, IntermediatesSink.NONE);
+    }
+
+    /** As {@link #generate(GenerationPlan, GenerationObserver)}, handing intermediates to {@code sink}. */
+    public GenerationResult generate(GenerationPlan plan, GenerationObserver observer, IntermediatesSink sink) {
+        long seed = plan.request().seed();
         StageRunner stages = new StageRunner(observer);
         TextConditioning text = conditionOnText(plan, stages, sink);
         Conditioning conditioning = text.conditioning();
@@ -148,7 +150,7 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
 
         // one generator per request: all noise (initial or posterior + add_noise, then the scheduler's) comes from
         // the same stream, as in diffusers
-        TorchGenerator generator = new TorchGenerator(request.seed());
+        TorchGenerator generator = new TorchGenerator(seed);
         float[] start = plan.inputAudio() == null ? null
                 : stages.run(Stage.AUDIO_ENCODING, () -> audioToAudio.startLatents(plan, generator, sink));
         float[] latents = stages.run(Stage.DENOISING, () -> {
@@ -164,11 +166,11 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
         float[][] waveforms = stages.run(Stage.VOCODER, () -> vocoder.vocode(mel, plan.waveformSamples()));
         sink.generatedWaveforms(waveforms);
         if (plan.waveformsPerPrompt() == 1 || ranker == null) {
-            return new GenerationResult(waveforms, null, config.samplingRate(), request.seed(), stages.nanos());
+            return new GenerationResult(waveforms, null, config.samplingRate(), seed, stages.nanos());
         }
         ClapRanker.Ranking ranking = stages.run(Stage.RANKING, () -> ranker.rank(
                 positiveRows(text.clapEmbeds(), plan), waveforms, plan.waveformsPerPrompt()));
-        return new GenerationResult(ranking.waveforms(), ranking.scores(), config.samplingRate(), request.seed(),
+        return new GenerationResult(ranking.waveforms(), ranking.scores(), config.samplingRate(), seed,
                 stages.nanos());
     }
 
@@ -182,16 +184,14 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
     }
 
     /**
-     * Runs several single-prompt text-to-audio requests of one {@link BatchShape} through the same UNet, VAE and
-     * vocoder calls ({@link BatchedGeneration}); results in request order.
+     * Runs the plans of several single-prompt text-to-audio requests of one {@link BatchShape} through the same
+     * UNet, VAE and vocoder calls ({@link BatchedGeneration}); results in request order.
      *
-     * @throws InvalidGenerationRequestException for a request this pipeline refuses or that does not share the
-     *                                           first request's shape
+     * @throws InvalidGenerationRequestException for a plan that does not share the first plan's shape
      */
-    public List<GenerationResult> generateBatch(List<GenerationRequest> requests, GenerationObserver observer) {
-        List<GenerationPlan> plans = requests.stream().map(this::plan).toList();
+    public List<GenerationResult> generateBatch(List<GenerationPlan> plans, GenerationObserver observer) {
         return new BatchedGeneration(config, denoiser, vae, vocoder,
-                (plan, stages, sink) -> conditionOnText(plan, stages, sink).conditioning()).run(requests, plans, observer);
+                (plan, stages, sink) -> conditionOnText(plan, stages, sink).conditioning()).run(plans, observer);
     }
 
     /** The CLAP text embeddings (for ranking) and what the UNet is conditioned on. */

@@ -52,10 +52,9 @@ final class BatchedGeneration {
     }
 
     /** Results in request order; text stages are timed per item, the shared stages once for all. */
-    List<GenerationResult> run(List<GenerationRequest> requests, List<GenerationPlan> plans,
-                               GenerationObserver observer) {
-        checkOneShape(requests);
-        int items = requests.size();
+    List<GenerationResult> run(List<GenerationPlan> plans, GenerationObserver observer) {
+        checkOneShape(plans);
+        int items = plans.size();
         List<Conditioning> conditionings = new ArrayList<>(items);
         List<Map<Stage, Long>> textNanos = new ArrayList<>(items);
         for (GenerationPlan plan : plans) {
@@ -78,7 +77,7 @@ final class BatchedGeneration {
             float[] batch = new float[itemSize * items];
             TorchGenerator[] generators = new TorchGenerator[items];
             for (int i = 0; i < items; i++) {
-                generators[i] = new TorchGenerator(requests.get(i).seed());
+                generators[i] = new TorchGenerator(plans.get(i).request().seed());
                 float[] initial = AudioLdm2Pipeline.prepareLatents(plans.get(i), generators[i]);
                 System.arraycopy(initial, 0, batch, i * itemSize, itemSize);
             }
@@ -95,18 +94,18 @@ final class BatchedGeneration {
             nanos.putAll(textNanos.get(i));
             nanos.putAll(shared.nanos());
             results.add(new GenerationResult(new float[][] {waveforms[i]}, null, config.samplingRate(),
-                    requests.get(i).seed(), nanos));
+                    plans.get(i).request().seed(), nanos));
         }
         return results;
     }
 
-    private static void checkOneShape(List<GenerationRequest> requests) {
-        if (requests.isEmpty()) {
+    private static void checkOneShape(List<GenerationPlan> plans) {
+        if (plans.isEmpty()) {
             throw new InvalidGenerationRequestException("requests", "a batch needs at least one request");
         }
-        Optional<BatchShape> shape = BatchShape.of(requests.get(0));
-        for (GenerationRequest request : requests) {
-            Optional<BatchShape> own = BatchShape.of(request);
+        Optional<BatchShape> shape = BatchShape.of(plans.get(0).request());
+        for (GenerationPlan plan : plans) {
+            Optional<BatchShape> own = BatchShape.of(plan.request());
             if (own.isEmpty() || !own.equals(shape)) {
                 throw new InvalidGenerationRequestException("requests", "batched requests need text-to-audio, one prompt, one "
                         + "waveform and the same shape; got " + own.map(Object::toString).orElse("a multi-row request")

@@ -12,9 +12,12 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * A validated request with the sizes diffusers derives from it. Every check names the request field (REST naming)
- * and the allowed range; the pipeline accepts any duration the bundle can represent (the REST API is stricter).
+ * A validated request with the sizes diffusers derives from it, made by {@link AudioLdm2Pipeline#plan} and run by
+ * its {@code generate}. Every check names the request field (REST naming) and the allowed range; the pipeline
+ * accepts any duration the bundle can represent (the REST API is stricter). A plan is one run: its scheduler
+ * carries that run's state, so a request runs again from a new plan.
  *
+ * @param request         what the plan was made from (its seed seeds the run)
  * @param prompts         positive prompts (B)
  * @param negativePrompts one negative prompt per positive prompt ("" by default)
  * @param guided          classifier-free guidance on (diffusers: guidance_scale &gt; 1)
@@ -24,9 +27,9 @@ import java.util.Optional;
  * @param firstStep       index of the first denoising step: 0 for text-to-audio, diffusers' img2img
  *                        {@code t_start * order} for audio-to-audio (= the number of timesteps when strength is 0)
  */
-record GenerationPlan(List<String> prompts, List<String> negativePrompts, int waveformsPerPrompt, boolean guided,
-                      float guidanceScale, long[] latentShape, int waveformSamples, Scheduler scheduler,
-                      DecodedAudio inputAudio, int firstStep) {
+public record GenerationPlan(GenerationRequest request, List<String> prompts, List<String> negativePrompts,
+                             int waveformsPerPrompt, boolean guided, float guidanceScale, long[] latentShape,
+                             int waveformSamples, Scheduler scheduler, DecodedAudio inputAudio, int firstStep) {
 
     /** Builds the scheduler of one run; throws IllegalArgumentException for settings it cannot run. */
     @FunctionalInterface
@@ -62,7 +65,7 @@ record GenerationPlan(List<String> prompts, List<String> negativePrompts, int wa
         Scheduler scheduler = checkedScheduler(request, schedulerNames, schedulers);
         int firstStep = request.isAudioToAudio()
                 ? Schedulers.beginIndex(scheduler, request.numInferenceSteps(), checkedAudioInput(request)) : 0;
-        return new GenerationPlan(prompts, negatives, request.waveformsPerPrompt(), guided,
+        return new GenerationPlan(request, prompts, negatives, request.waveformsPerPrompt(), guided,
                 (float) request.guidanceScale(), latentShape, samples, scheduler, request.inputAudio(), firstStep);
     }
 

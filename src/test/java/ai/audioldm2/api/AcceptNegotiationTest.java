@@ -17,16 +17,16 @@ class AcceptNegotiationTest {
 
     @Test
     void wavOnlyWhenRankedAboveJson() {
-        assertTrue(PredictResource.prefersWav(ranked("audio/wav")));
-        assertTrue(PredictResource.prefersWav(ranked("audio/wav", "application/json")));
-        assertFalse(PredictResource.prefersWav(ranked("application/json", "audio/wav")));
-        assertTrue(PredictResource.prefersWav(ranked("audio/*", "*/*")));
+        assertTrue(AudioAnswers.prefersWav(ranked("audio/wav")));
+        assertTrue(AudioAnswers.prefersWav(ranked("audio/wav", "application/json")));
+        assertFalse(AudioAnswers.prefersWav(ranked("application/json", "audio/wav")));
+        assertTrue(AudioAnswers.prefersWav(ranked("audio/*", "*/*")));
     }
 
     @Test
     void wildcardsAndNoPreferenceMeanJson() {
-        assertFalse(PredictResource.prefersWav(ranked("*/*")));
-        assertFalse(PredictResource.prefersWav(ranked("*/*", "audio/wav")));
-        assertFalse(PredictResource.prefersWav(List.of()));
+        assertFalse(AudioAnswers.prefersWav(ranked("*/*")));
+        assertFalse(AudioAnswers.prefersWav(ranked("*/*", "audio/wav")));
+        assertFalse(AudioAnswers.prefersWav(List.of()));
     }
 }

@@ -186,8 +186,8 @@ class AudioLdm2PipelineTest {
 
     @Test
     void rejectsTooLongPromptsAndUnpairedSurrogates() {
-        assertInvalid(request("x".repeat(PromptText.MAX_CHARS + 1), 1, 2, 2.5, "ddim"), "prompt",
-                String.valueOf(PromptText.MAX_CHARS));
+        assertInvalid(request("x".repeat(PromptText.MAX_CODE_POINTS + 1), 1, 2, 2.5, "ddim"), "prompt",
+                String.valueOf(PromptText.MAX_CODE_POINTS));
         assertInvalid(request("dog \uD83D", 1, 2, 2.5, "ddim"), "prompt", "surrogate");
         assertInvalid(GenerationRequest.of("dog", "\uDC00", 1, 2, 2.5, 1, "ddim"), "negative_prompt", "surrogate");
     }

@@ -76,7 +76,7 @@ class AudioToAudioParityTest {
                 .withInputAudio(input, c.get("strength").asDouble());
         CapturingSink sink = new CapturingSink();
         AtomicInteger steps = new AtomicInteger();
-        GenerationResult result = pipeline.generate(request, new GenerationObserver() {
+        GenerationResult result = pipeline.generate(pipeline.plan(request), new GenerationObserver() {
             @Override
             public void stepFinished(int step, int totalSteps) {
                 steps.incrementAndGet();

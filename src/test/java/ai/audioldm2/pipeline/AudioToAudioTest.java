@@ -99,9 +99,9 @@ class AudioToAudioTest {
     void withoutStepsTheResultIsTheRoundTripAndAddsNoNoise() {
         DecodedAudio audio = tone(16000, 8000, 1);
         CapturingSink zero = new CapturingSink();
-        pipeline.generate(request(audio, 10, 0.0), GenerationObserver.NONE, zero);
+        pipeline.generate(pipeline.plan(request(audio, 10, 0.0)), GenerationObserver.NONE, zero);
         CapturingSink tooFew = new CapturingSink();
-        pipeline.generate(request(audio, 3, 0.2), GenerationObserver.NONE, tooFew);
+        pipeline.generate(pipeline.plan(request(audio, 3, 0.2)), GenerationObserver.NONE, tooFew);
         // the start latents are the scaled posterior sample, and the same for both: draw 2 never happens
         float[] sample = zero.captured.get("posterior_latents").floats();
         float[] start = zero.captured.get("initial_latents").floats();
@@ -155,7 +155,7 @@ class AudioToAudioTest {
         GenerationRequest request = new GenerationRequest(List.of("A dog barks."), null, 0.5, 4, 2.5, 3, "ddim", 0.0,
                 2).withInputAudio(audio, 0.5);
         CapturingSink sink = new CapturingSink();
-        GenerationResult result = pipeline.generate(request, GenerationObserver.NONE, sink);
+        GenerationResult result = pipeline.generate(pipeline.plan(request), GenerationObserver.NONE, sink);
         assertEquals(2, result.waveforms().length);
         assertNotNull(result.scores());
         assertTrue(result.scores()[0] >= result.scores()[1]);
@@ -167,22 +167,22 @@ class AudioToAudioTest {
         DecodedAudio audio = tone(16000, 8000, 1);
         for (double strength : new double[] {-0.1, 1.01, Double.NaN}) {
             InvalidGenerationRequestException e = assertThrows(InvalidGenerationRequestException.class,
-                    () -> pipeline.validate(request(audio, 5, strength)));
+                    () -> pipeline.plan(request(audio, 5, strength)));
             assertEquals("strength", e.field());
         }
         DecodedAudio empty = new DecodedAudio(new float[1][0], 16000);
         InvalidGenerationRequestException e = assertThrows(InvalidGenerationRequestException.class,
-                () -> pipeline.validate(GenerationRequest.of("dog", null, 1.0, 5, 2.5, 1, "ddim")
+                () -> pipeline.plan(GenerationRequest.of("dog", null, 1.0, 5, 2.5, 1, "ddim")
                         .withInputAudio(empty, 0.5)));
         assertEquals("audio_input", e.field());
         DecodedAudio noRate = new DecodedAudio(new float[1][100], 0);
         e = assertThrows(InvalidGenerationRequestException.class,
-                () -> pipeline.validate(GenerationRequest.of("dog", null, 1.0, 5, 2.5, 1, "ddim")
+                () -> pipeline.plan(GenerationRequest.of("dog", null, 1.0, 5, 2.5, 1, "ddim")
                         .withInputAudio(noRate, 0.5)));
         assertEquals("audio_input", e.field());
         // a clip shorter than one latent frame cannot be represented: the default duration is too short
         DecodedAudio blip = tone(16000, 100, 1);
-        e = assertThrows(InvalidGenerationRequestException.class, () -> pipeline.validate(request(blip, 5, 0.5)));
+        e = assertThrows(InvalidGenerationRequestException.class, () -> pipeline.plan(request(blip, 5, 0.5)));
         assertEquals("duration", e.field());
     }
 }

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -52,7 +53,8 @@ class BatchedGenerationTest {
 
     /** Runs the batch and each item alone; returns the largest |batched - alone| over all samples. */
     private static float maxError(List<GenerationRequest> items) {
-        List<GenerationResult> batched = pipeline.generateBatch(items, GenerationObserver.NONE);
+        List<GenerationResult> batched = pipeline.generateBatch(items.stream().map(pipeline::plan).toList(),
+                GenerationObserver.NONE);
         assertEquals(items.size(), batched.size());
         float worst = 0;
         for (int i = 0; i < items.size(); i++) {
@@ -87,17 +89,17 @@ class BatchedGenerationTest {
     @Test
     void theItemsReallyDiffer() {
         // guards the equality tests against a batch that ignores per-item inputs: same prompt, different seeds
-        List<GenerationResult> batched = pipeline.generateBatch(List.of(
-                request("A dog barks.", null, 2.5, 1, "ddim", 0), request("A dog barks.", null, 2.5, 2, "ddim", 0)),
-                GenerationObserver.NONE);
+        List<GenerationResult> batched = pipeline.generateBatch(Stream.of(
+                request("A dog barks.", null, 2.5, 1, "ddim", 0), request("A dog barks.", null, 2.5, 2, "ddim", 0))
+                .map(pipeline::plan).toList(), GenerationObserver.NONE);
         assertNotEquals(batched.get(0).waveforms()[0][100], batched.get(1).waveforms()[0][100]);
     }
 
     @Test
     void refusesRequestsOfDifferentShapes() {
         InvalidGenerationRequestException e = assertThrows(InvalidGenerationRequestException.class,
-                () -> pipeline.generateBatch(List.of(request("a", null, 2.5, 1, "ddim", 0),
-                        request("b", null, 1.0, 1, "ddim", 0)), GenerationObserver.NONE));
+                () -> pipeline.generateBatch(Stream.of(request("a", null, 2.5, 1, "ddim", 0),
+                        request("b", null, 1.0, 1, "ddim", 0)).map(pipeline::plan).toList(), GenerationObserver.NONE));
         assertEquals("requests", e.field());
     }
 }

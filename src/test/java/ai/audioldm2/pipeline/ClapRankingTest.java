@@ -127,7 +127,7 @@ class ClapRankingTest {
         GenerationRequest request = new GenerationRequest(List.of(twoWaveforms.get("prompts").get(0).asText()), null,
                 0.6, 5, 3.5, 7, "ddim", 0.0, 2);    // the two_waveforms reference case (scripts/reference_cases_tiny.json)
         CapturingSink sink = new CapturingSink();
-        GenerationResult result = pipeline.generate(request, GenerationObserver.NONE, sink);
+        GenerationResult result = pipeline.generate(pipeline.plan(request), GenerationObserver.NONE, sink);
         assertNotNull(result.scores());
         long[] order = fixture(twoWaveforms, "order").longs();
         float[] expectedScores = fixture(twoWaveforms, "scores").floats();
@@ -147,7 +147,7 @@ class ClapRankingTest {
         GenerationRequest request = new GenerationRequest(List.of("A dog barks", "Rain on a tin roof"), null,
                 0.32, 2, 2.5, 5, "ddim", 0.0, 3);
         CapturingSink sink = new CapturingSink();
-        GenerationResult result = pipeline.generate(request, GenerationObserver.NONE, sink);
+        GenerationResult result = pipeline.generate(pipeline.plan(request), GenerationObserver.NONE, sink);
         for (int p = 0; p < 2; p++) {
             List<float[]> own = Arrays.asList(sink.generatedWaveforms).subList(3 * p, 3 * p + 3);
             for (int k = 0; k < 3; k++) {

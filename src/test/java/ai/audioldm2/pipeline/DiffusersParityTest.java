@@ -80,7 +80,7 @@ class DiffusersParityTest {
                 c.get("seed").asLong(), c.get("scheduler").asText(), c.path("eta").asDouble(0.0),
                 c.path("num_waveforms_per_prompt").asInt(1));
         CapturingSink sink = new CapturingSink();
-        GenerationResult result = pipeline.generate(request, GenerationObserver.NONE, sink);
+        GenerationResult result = pipeline.generate(pipeline.plan(request), GenerationObserver.NONE, sink);
         Path dir = REFERENCE.resolve(id);
 
         Npy.Array initial = Npy.read(dir.resolve("initial_latents.npy"));

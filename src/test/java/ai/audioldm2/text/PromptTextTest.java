@@ -11,13 +11,13 @@ class PromptTextTest {
     void acceptsOrdinaryAndEmptyTextAndPairedSurrogates() {
         assertEquals(java.util.Optional.empty(), PromptText.problem("A dog barks 🐕 twice, café"));
         assertEquals(java.util.Optional.empty(), PromptText.problem(""));
-        assertEquals(java.util.Optional.empty(), PromptText.problem("x".repeat(PromptText.MAX_CHARS)));
+        assertEquals(java.util.Optional.empty(), PromptText.problem("x".repeat(PromptText.MAX_CODE_POINTS)));
     }
 
     @Test
     void rejectsTooLongText() {
-        String problem = PromptText.problem("x".repeat(PromptText.MAX_CHARS + 1)).orElseThrow();
-        assertTrue(problem.contains("at most " + PromptText.MAX_CHARS), problem);
+        String problem = PromptText.problem("x".repeat(PromptText.MAX_CODE_POINTS + 1)).orElseThrow();
+        assertTrue(problem.contains("at most " + PromptText.MAX_CODE_POINTS), problem);
     }
 
     @Test

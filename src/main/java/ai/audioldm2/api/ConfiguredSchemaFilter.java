@@ -1,0 +1,53 @@
+package ai.audioldm2.api;
+
+import ai.audioldm2.config.ServiceConfig;
+import ai.audioldm2.pipeline.GenerationRequest;
+import ai.audioldm2.scheduler.Schedulers;
+import ai.audioldm2.text.PromptText;
+import io.smallrye.config.SmallRyeConfig;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.eclipse.microprofile.openapi.OASFilter;
+import org.eclipse.microprofile.openapi.models.OpenAPI;
+import org.eclipse.microprofile.openapi.models.media.Schema;
+
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes the limits and defaults in effect into the request schemas of the OpenAPI document, so that it shows
+ * what the parser enforces, also after an operator changed them (AUDIOLDM2_LIMITS_MAX_DURATION and so on). The
+ * annotations on {@link PredictRequest} and {@link BatchRequest} carry only what never changes. Registered with
+ * {@code mp.openapi.filter}, which Quarkus runs when the service starts, with the run-time configuration.
+ */
+public class ConfiguredSchemaFilter implements OASFilter {
+
+    @Override
+    public void filterOpenAPI(OpenAPI openAPI) {
+        ServiceConfig config = ConfigProvider.getConfig().unwrap(SmallRyeConfig.class)
+                .getConfigMapping(ServiceConfig.class);
+        Map<String, Schema> schemas = openAPI.getComponents().getSchemas();
+        describeRequest(schemas.get("PredictRequest").getProperties(), config.limits(), config.defaults());
+        schemas.get("BatchRequest").getProperties().get("requests").maxItems(config.limits().maxBatchItems());
+    }
+
+    private static void describeRequest(Map<String, Schema> fields, ServiceConfig.Limits limits,
+                                        ServiceConfig.Defaults defaults) {
+        fields.get("prompt").maxLength(PromptText.MAX_CODE_POINTS);
+        Schema negativePrompt = fields.get("negative_prompt").maxLength(PromptText.MAX_CODE_POINTS);
+        defaults.negativePrompt().ifPresent(negativePrompt::defaultValue);
+        range(fields.get("duration"), limits.minDuration(), limits.maxDuration()).defaultValue(defaults.duration());
+        range(fields.get("guidance_scale"), limits.minGuidanceScale(), limits.maxGuidanceScale())
+                .defaultValue(defaults.guidanceScale());
+        range(fields.get("num_inference_steps"), limits.minSteps(), limits.maxSteps())
+                .defaultValue(defaults.numInferenceSteps());
+        fields.get("scheduler").defaultValue(defaults.scheduler()).enumeration(List.copyOf(Schedulers.names()));
+        fields.get("strength").defaultValue(GenerationRequest.DEFAULT_STRENGTH);
+        fields.get("num_waveforms_per_prompt").maximum(BigDecimal.valueOf(limits.maxWaveformsPerPrompt()));
+    }
+
+    /** Integers stay integers in the document (500, not 500.0), as the annotations wrote them. */
+    private static Schema range(Schema field, Number min, Number max) {
+        return field.minimum(new BigDecimal(min.toString())).maximum(new BigDecimal(max.toString()));
+    }
+}
