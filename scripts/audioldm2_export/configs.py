@@ -148,11 +148,14 @@ def _cvssp_base() -> PipelineSpec:
 
 
 def _cvssp_large() -> PipelineSpec:
-    """cvssp/audioldm2-large. INFERRED, its unet/config.json could not be read here:
-    - cross_attention_dim [[None, 768, 1024, None]] x 4 and transformer_layers_per_block 2: the original
-      default_audioldm_config sets context_dim [768, 1024, None] and transformer_depth 2 for "-large-" models, and
-      the original UNet prepends a self-attention layer (extra_sa_layer), hence the leading None;
-    - block_out_channels kept at [128, 256, 384, 640] (the original config keeps model_channels 128).
+    """cvssp/audioldm2-large; its unet/config.json could not be read here, so the UNet follows the original code:
+    - cross_attention_dim [[None, 768, 1024, None]] x 4 and transformer_layers_per_block 2: the original authors'
+      package audioldm2==0.1.0 (PyPI), audioldm2/utils.py, default_audioldm_config, sets the UNet's
+      context_dim [768, 1024, None] and transformer_depth 2 for a model name containing "-large-"; its UNetModel
+      (latent_diffusion/modules/diffusionmodules/openaimodel.py) prepends a self-attention layer
+      (extra_sa_layer=True), hence the leading None. Checked by tests/test_configs.py;
+    - layers_per_block 2 and block_out_channels [128, 256, 384, 640]: get_basic_config's num_res_blocks 2,
+      model_channels 128 and channel_mult [1, 2, 3, 5], which "-large-" leaves unchanged.
     Check against the documented sizes (750 M UNet, 1.5 B in all): this layout has 718 M UNet parameters, while
     192 channels with depth 2 would give 1.24 B and 256 channels 2.2 B.
     Everything else (VAE, vocoder, text encoders, GPT-2, scheduler, VAE scaling factor) as cvssp/audioldm2.
