@@ -9,7 +9,8 @@ from pathlib import Path
 
 from . import manifest as mf
 from .errors import ExportError
-from .graphs import Dims, export_graph, graph_defs
+from .graphs import Dims, graph_defs
+from .onnx_files import export_graph
 from .precision import FP16_REL_TOLERANCE, FRAGILE, convert_to_fp16
 from .text_tokenizers import check_clap_ids, check_t5_ids, write_tokenizer_json
 from .validation import FP32_REL_TOLERANCE, validate_graph
