@@ -41,12 +41,10 @@ import argparse
 import sys
 from pathlib import Path
 
-SCRIPTS = Path(__file__).resolve().parent
-REPO = SCRIPTS.parent
-sys.path.insert(0, str(SCRIPTS))
+from audioldm2_export.configs import RANDOM_WEIGHT_SPECS
+from audioldm2_export.errors import ExportError
 
-from audioldm2_export.configs import RANDOM_WEIGHT_SPECS  # noqa: E402
-from audioldm2_export.errors import ExportError  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 TINY_DIFFUSERS = REPO / "build" / "tiny-random-diffusers"
 PRECISIONS = ("fp32", "fp16")
