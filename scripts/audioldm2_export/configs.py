@@ -1,4 +1,5 @@
-"""Component configs: the tiny test fixture and the full-size cvssp checkpoints (random weights).
+"""Component configs: the tiny test fixture, diffusers' own test pipeline and the full-size cvssp checkpoints
+(random weights).
 
 A `PipelineSpec` holds plain numbers only; `tiny.build_pipeline` turns it into modules. The full-size numbers
 come from the hub configs of cvssp/audioldm2 (mirrored at revision c8e7e189, quoted in
