@@ -14,6 +14,7 @@ Sources (exactly one):
   --tiny-random          a seeded few-MB pipeline with locally trained tokenizers, saved first to
                          build/tiny-random-diffusers (only slow-tokenizer files) and exported from there.
   --random-weights ID    the full-size architecture of cvssp/audioldm2, -large or -music with seeded random weights,
+                         or diffusers-tests (diffusers' own fast-test pipeline: another geometry, no ranking),
                          saved first to <out>-diffusers so PyTorch can load the same weights.
 
 --precision fp16 writes float16 graphs with float32 inputs and outputs (for GPUs); the VAE, T5 and any graph whose
@@ -40,15 +41,14 @@ import argparse
 import sys
 from pathlib import Path
 
-SCRIPTS = Path(__file__).resolve().parent
-REPO = SCRIPTS.parent
-sys.path.insert(0, str(SCRIPTS))
+from audioldm2_export.configs import RANDOM_WEIGHT_SPECS
+from audioldm2_export.errors import ExportError
 
-from audioldm2_export.errors import ExportError  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 TINY_DIFFUSERS = REPO / "build" / "tiny-random-diffusers"
 PRECISIONS = ("fp32", "fp16")
-RANDOM_WEIGHT_IDS = ("cvssp/audioldm2", "cvssp/audioldm2-large", "cvssp/audioldm2-music")
+RANDOM_WEIGHT_IDS = tuple(RANDOM_WEIGHT_SPECS)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -65,7 +65,7 @@ def parse_args(argv):
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--model", help="Hub id (owner/name) or local diffusers folder")
     source.add_argument("--tiny-random", action="store_true", help="seeded tiny pipeline, no download")
-    source.add_argument("--random-weights", metavar="ID", help="full-size architecture with random weights: "
+    source.add_argument("--random-weights", metavar="ID", help="an architecture with random weights: "
                         + ", ".join(RANDOM_WEIGHT_IDS))
     parser.add_argument("--revision", help="Hub revision (branch, tag or commit) for --model")
     parser.add_argument("--reference", metavar="CASES_JSON", help="write diffusers reference outputs for these cases")
@@ -95,7 +95,7 @@ def resolve_source(args, out: Path):
         spec, folder, kind, model_id = configs.tiny_spec(), TINY_DIFFUSERS, "tiny-random", "tiny-random"
         shown = TINY_DIFFUSERS.relative_to(REPO).as_posix()
     else:
-        spec = configs.full_size_spec(args.random_weights)
+        spec = configs.RANDOM_WEIGHT_SPECS[args.random_weights]()
         folder, kind, model_id = out.parent / f"{out.name}-diffusers", "random-weights", args.random_weights
         shown = str(folder)
     tiny.build_pipeline(spec, folder)

@@ -4,12 +4,13 @@
 Output: src/test/resources/fixtures/dsp/ -- index.json (cases and their parameters) plus raw little-endian
 arrays (*.f32 / *.f64) and encoded audio files. Run from the repository root with the project's venv:
 
-    /work/main/.venv/bin/python scripts/make_dsp_fixtures.py
+    .venv/bin/python scripts/make_dsp_fixtures.py
 
 References:
 - resampling: torchaudio.functional.resample (sinc_interp_hann, lowpass_filter_width 6, rolloff 0.99). torchaudio
-  has no build for torch 2.13, so `torchaudio_resample` below is a line-by-line port of torchaudio 2.11's
-  `_get_sinc_resample_kernel` / `_apply_sinc_resample_kernel`. When torchaudio can be imported (for instance an
+  has no build for torch 2.13, so `torchaudio_resample` (audioldm2_export/dsp.py, with the normalisation and
+  log-mel below) is a line-by-line port of torchaudio 2.11's `_get_sinc_resample_kernel` /
+  `_apply_sinc_resample_kernel`. When torchaudio can be imported (for instance an
   unpacked 2.11 wheel on PYTHONPATH: it imports with torch 2.13) the port is checked against it, and index.json
   records the outcome.
 - normalisation: AudioLDM's `normalize_wav` / `pad_wav` / renormalisation (audioldm/audio/tools.py).
@@ -20,7 +21,6 @@ References:
 - decoding: soundfile (libsndfile) writes and reads back the encoded files.
 """
 import json
-import math
 import pathlib
 import sys
 
@@ -29,6 +29,8 @@ import numpy as np
 import scipy.signal
 import soundfile as sf
 import torch
+
+from audioldm2_export.dsp import audioldm_normalize, tacotron_log_mel, torchaudio_resample
 
 OUT = pathlib.Path(__file__).resolve().parent.parent / "src/test/resources/fixtures/dsp"
 
@@ -40,51 +42,7 @@ def write(name, array, dtype):
     return {"file": name, "shape": list(np.shape(array)), "dtype": np.dtype(dtype).name}
 
 
-# ---------------------------------------------------------------- resampling (port of torchaudio 2.11)
-
-def _get_sinc_resample_kernel(orig_freq, new_freq, gcd, lowpass_filter_width=6, rolloff=0.99, dtype=None):
-    orig_freq = int(orig_freq) // gcd
-    new_freq = int(new_freq) // gcd
-    base_freq = min(orig_freq, new_freq)
-    base_freq *= rolloff
-    width = math.ceil(lowpass_filter_width * orig_freq / base_freq)
-    idx_dtype = dtype if dtype is not None else torch.float64
-    idx = torch.arange(-width, width + orig_freq, dtype=idx_dtype)[None, None] / orig_freq
-    t = torch.arange(0, -new_freq, -1, dtype=dtype)[:, None, None] / new_freq + idx
-    t *= base_freq
-    t = t.clamp_(-lowpass_filter_width, lowpass_filter_width)
-    window = torch.cos(t * math.pi / lowpass_filter_width / 2) ** 2
-    t *= math.pi
-    scale = base_freq / orig_freq
-    kernels = torch.where(t == 0, torch.tensor(1.0).to(t), t.sin() / t)
-    kernels *= window * scale
-    if dtype is None:
-        kernels = kernels.to(dtype=torch.float32)
-    return kernels, width
-
-
-def _apply_sinc_resample_kernel(waveform, orig_freq, new_freq, gcd, kernel, width):
-    orig_freq = int(orig_freq) // gcd
-    new_freq = int(new_freq) // gcd
-    shape = waveform.size()
-    waveform = waveform.view(-1, shape[-1])
-    num_wavs, length = waveform.shape
-    waveform = torch.nn.functional.pad(waveform, (width, width + orig_freq))
-    resampled = torch.nn.functional.conv1d(waveform[:, None], kernel, stride=orig_freq)
-    resampled = resampled.transpose(1, 2).reshape(num_wavs, -1)
-    target_length = torch.ceil(torch.as_tensor(new_freq * length / orig_freq)).long()
-    resampled = resampled[..., :target_length]
-    return resampled.view(shape[:-1] + resampled.shape[-1:])
-
-
-def torchaudio_resample(waveform, orig_freq, new_freq):
-    """torchaudio.functional.resample with its defaults; like torchaudio, the kernel is built in the input's dtype."""
-    if orig_freq == new_freq:
-        return waveform
-    gcd = math.gcd(int(orig_freq), int(new_freq))
-    kernel, width = _get_sinc_resample_kernel(orig_freq, new_freq, gcd, dtype=waveform.dtype)
-    return _apply_sinc_resample_kernel(waveform, orig_freq, new_freq, gcd, kernel, width)
-
+# ---------------------------------------------------------------- resampling (the port: audioldm2_export/dsp.py)
 
 def check_port_against_torchaudio(signals):
     try:
@@ -141,21 +99,6 @@ def resample_cases(rng):
 
 # ---------------------------------------------------------------- AudioLDM normalisation (audioldm/audio/tools.py)
 
-def audioldm_normalize(waveform, segment_length):
-    waveform = waveform - np.mean(waveform)
-    waveform = waveform / (np.max(np.abs(waveform)) + 1e-8)
-    waveform = waveform * 0.5
-    waveform = waveform[None, ...]
-    # pad_wav: a longer waveform goes through `waveform[:segment_length]` on the (1, N) array, which slices the
-    # channel axis, so it is returned whole.
-    if waveform.shape[-1] < segment_length:
-        padded = np.zeros((1, segment_length))
-        padded[:, :waveform.shape[-1]] = waveform
-        waveform = padded
-    waveform = waveform / np.max(np.abs(waveform))
-    return 0.5 * waveform[0]
-
-
 def normalize_cases(rng):
     cases = []
     for name, n, segment in [("pad", 3000, 4000), ("longer", 5000, 4000), ("exact", 4000, 4000)]:
@@ -168,23 +111,6 @@ def normalize_cases(rng):
 
 
 # ---------------------------------------------------------------- TacotronSTFT log-mel (audioldm/audio/stft.py)
-
-def tacotron_log_mel(audio, sr, n_fft, hop, win, n_mels, fmin, fmax, dtype):
-    """AudioLDM's STFT.transform + TacotronSTFT.mel_spectrogram, in `dtype`; returns (frames, n_mels)."""
-    cutoff = n_fft // 2 + 1
-    fourier = np.fft.fft(np.eye(n_fft))
-    basis = np.vstack([np.real(fourier[:cutoff, :]), np.imag(fourier[:cutoff, :])])
-    window = librosa.util.pad_center(scipy.signal.get_window("hann", win, fftbins=True), size=n_fft)
-    forward_basis = torch.tensor(basis[:, None, :] * window, dtype=dtype)
-    y = torch.tensor(audio, dtype=dtype)[None, None, None, :]
-    y = torch.nn.functional.pad(y, (n_fft // 2, n_fft // 2, 0, 0), mode="reflect").squeeze(1)
-    spec = torch.nn.functional.conv1d(y, forward_basis, stride=hop)
-    magnitude = torch.sqrt(spec[:, :cutoff, :] ** 2 + spec[:, cutoff:, :] ** 2)
-    mel_basis = torch.tensor(librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax),
-                             dtype=dtype)
-    mel = torch.log(torch.clamp(torch.matmul(mel_basis, magnitude), min=1e-5))
-    return mel[0].T.numpy()
-
 
 def mel_cases(rng):
     cases = []

@@ -36,14 +36,17 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import workload
+
 QUANTIZED_OPS = ["MatMul", "Gemm"]
 # Conv nodes are named /unet/<block path>/<module>/Conv by the exporter; these modules stay fp32 with int8 convolutions
 FP32_CONV_MODULES = ("conv_in", "conv_out", "conv_shortcut")
-PROMPT, NEGATIVE = "Techno music with a strong, upbeat tempo and high melodic riffs", "Low quality, average quality."
+# Calibration: other prompts and seeds than the evaluation's, the benchmark workload's length, guidance and negative
+# prompt (bench/workload.py).
 CALIBRATION = {"prompts": ["A dog barks in a quiet park, birds sing in the background",
                            "Slow piano ballad with soft strings"],
-               "negative_prompt": NEGATIVE, "seeds": [1, 2], "scheduler": "dpm++2m", "steps": 10,
-               "audio_length_in_s": 10.24, "guidance_scale": 3.5}
+               "negative_prompt": workload.NEGATIVE_PROMPT, "seeds": [1, 2], "scheduler": "dpm++2m", "steps": 10,
+               "audio_length_in_s": workload.DURATION_S, "guidance_scale": workload.GUIDANCE_SCALE}
 
 
 def sha256(path):
@@ -163,8 +166,7 @@ def dpm_pipeline(diffusers_folder, threads):
     import torch
     from diffusers import DPMSolverMultistepScheduler
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent / "bench"))
-    from torch_side import load_pipeline
+    from audioldm2_export.source import load_pipeline
 
     torch.set_num_threads(threads)
     pipe = load_pipeline(diffusers_folder)
@@ -196,9 +198,9 @@ def evaluate(out, diffusers_folder, steps, threads, seed):
     def mel():
         unet_calls.clear()
         with torch.inference_mode():
-            latents = pipe(PROMPT, negative_prompt=NEGATIVE, num_inference_steps=steps, guidance_scale=3.5,
-                           audio_length_in_s=10.24, generator=torch.Generator("cpu").manual_seed(seed),
-                           output_type="latent").audios
+            latents = pipe(workload.PROMPT, negative_prompt=workload.NEGATIVE_PROMPT, num_inference_steps=steps,
+                           guidance_scale=workload.GUIDANCE_SCALE, audio_length_in_s=workload.DURATION_S,
+                           generator=torch.Generator("cpu").manual_seed(seed), output_type="latent").audios
             return (pipe.vae.decode(latents / pipe.vae.config.scaling_factor).sample.numpy(),
                     float(np.median(unet_calls)))
 

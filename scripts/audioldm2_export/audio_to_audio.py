@@ -5,7 +5,7 @@ components, in the order the Java pipeline (AudioToAudio) runs them:
 
 1. the input clip (a deterministic 44.1 kHz stereo test signal, saved as a float WAV in the case folder) is
    downmixed to mono (channel mean, float64, rounded to float32);
-2. resampled to the vocoder's rate with torchaudio's resample (the port in scripts/make_dsp_fixtures.py) evaluated
+2. resampled to the vocoder's rate with torchaudio's resample (the port in dsp.py) evaluated
    in float64 and rounded to float32 (AudioLDM itself runs it in float32, which differs by up to 5e-6 at 44.1 kHz);
 3. AudioLDM's normalisation with a segment of `height * hop` samples, TacotronSTFT log-mel (librosa slaney filters,
    float64) and _pad_spec to `height` frames, where height is the text-to-audio height for the duration
@@ -19,21 +19,18 @@ One torch.Generator('cpu').manual_seed(seed) per case draws, in this order: (1) 
 (2) the add_noise noise, (3) any scheduler noise (DDIM eta > 0). strength 0 runs no step and draws no (2): the
 result is the VAE + vocoder round trip of the posterior sample.
 
-Standalone (writes only the audio-to-audio case folders and the CLAP ranking fixtures, leaving the other
-references as they are):
-    PYTHONPATH=scripts /work/main/.venv/bin/python -m audioldm2_export.audio_to_audio \
-        --cases scripts/reference_cases_tiny.json --out models-onnx/tiny-random
+reference.write_references runs these cases next to the text-to-audio ones (export_onnx.py --reference).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from . import dsp
+from .schedulers import scheduler
 
 CASE_FIELDS = {"strength", "input_audio"}
 INPUT_WAV = "input.wav"
@@ -41,16 +38,6 @@ INPUT_WAV = "input.wav"
 
 def applies(case: dict) -> bool:
     return "strength" in case
-
-
-def _dsp():
-    """The torchaudio resample port and TacotronSTFT log-mel of scripts/make_dsp_fixtures.py."""
-    scripts = Path(__file__).resolve().parent.parent
-    if str(scripts) not in sys.path:
-        sys.path.insert(0, str(scripts))
-    import make_dsp_fixtures
-
-    return make_dsp_fixtures
 
 
 def input_clip(spec: dict) -> tuple[np.ndarray, int]:
@@ -78,7 +65,6 @@ def mel_frames(duration: float, pipe) -> tuple[int, int]:
 
 def audioldm_mel(clip: np.ndarray, sr: int, pipe, height: int) -> np.ndarray:
     """Steps 1-3: (height, mel_bins) float32, the VAE encoder's input without its batch and channel axes."""
-    dsp = _dsp()
     target_sr = pipe.vocoder.config.sampling_rate
     hop = int(np.prod(pipe.vocoder.config.upsample_rates))
     mel_bins = pipe.vocoder.config.model_in_dim
@@ -97,9 +83,7 @@ def run_case(pipe, case: dict, base_scheduler_config) -> tuple[dict, dict]:
     """Runs one audio-to-audio case; returns the arrays to save and the facts for cases.json."""
     from diffusers import StableDiffusionImg2ImgPipeline
 
-    from .reference import _scheduler
-
-    pipe.scheduler = _scheduler(case["scheduler"], base_scheduler_config)
+    pipe.scheduler = scheduler(case["scheduler"], base_scheduler_config)
     clip, sr = input_clip(case["input_audio"])
     duration = case["duration"] if case["duration"] is not None else clip.shape[1] / sr
     height, samples = mel_frames(duration, pipe)
@@ -167,56 +151,3 @@ def write_input_wav(case_dir: Path, case: dict) -> None:
 
     clip, sr = input_clip(case["input_audio"])
     scipy.io.wavfile.write(case_dir / INPUT_WAV, sr, np.ascontiguousarray(clip.T))
-
-
-def write_cases(pipe, cases: list[dict], out: Path) -> None:
-    """Writes (or replaces) only these cases' folders in out/reference and their entries in cases.json."""
-    from .bundle import REFERENCE_DIR, log
-
-    ref_dir = out / REFERENCE_DIR
-    listing_path = ref_dir / "cases.json"
-    listing = json.loads(listing_path.read_text(encoding="utf-8"))
-    base_config = pipe.scheduler.config
-    for case in cases:
-        arrays, facts = run_case(pipe, case, base_config)
-        case_dir = ref_dir / case["id"]
-        case_dir.mkdir(exist_ok=True)
-        for name, array in sorted(arrays.items()):
-            np.save(case_dir / f"{name}.npy", array)
-        write_input_wav(case_dir, case)
-        entry = {**case, **facts, "files": {name: {"shape": list(a.shape), "dtype": a.dtype.name}
-                                            for name, a in sorted(arrays.items())}}
-        listing = [c for c in listing if c["id"] != case["id"]] + [entry]
-        log(f"reference {case['id']}: strength {case['strength']}, {len(facts['timesteps'])} steps, "
-            f"waveform {arrays['waveform'].shape}")
-    listing_path.write_text(json.dumps(listing, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def main(argv=None) -> int:
-    from . import configs, manifest as mf, ranking, reference, source, tiny
-    from .bundle import REFERENCE_DIR
-    from .errors import ExportError
-
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases", required=True, type=Path)
-    parser.add_argument("--out", required=True, type=Path)
-    args = parser.parse_args(argv)
-    try:
-        cases = [c for c in reference.read_cases(args.cases) if applies(c)]
-        folder = Path(__file__).resolve().parents[2] / "build" / "tiny-random-diffusers"
-        tiny.build_pipeline(configs.tiny_spec(), folder)
-        manifest = reference.check_bundle(args.out, {"folder_sha256": source.folder_sha256(folder)})
-        pipe = source.load_pipeline(folder)
-        write_cases(pipe, cases, args.out)
-        ranking.write_fixtures(pipe, args.out / REFERENCE_DIR)
-        manifest["reference"]["cases"] = [c["id"] for c in json.loads(
-            (args.out / REFERENCE_DIR / "cases.json").read_text(encoding="utf-8"))]
-        mf.write_manifest(args.out, manifest)
-        return 0
-    except ExportError as exc:
-        sys.stderr.write(f"audio_to_audio: error: {exc}\n")
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,12 +9,14 @@ from pathlib import Path
 
 from . import manifest as mf
 from .errors import ExportError
-from .graphs import Dims, export_graph, graph_defs
+from .graphs import Dims, graph_defs
+from .onnx_files import export_graph
 from .precision import FP16_REL_TOLERANCE, FRAGILE, convert_to_fp16
 from .text_tokenizers import check_clap_ids, check_t5_ids, write_tokenizer_json
 from .validation import FP32_REL_TOLERANCE, validate_graph
 
 REFERENCE_DIR = "reference"
+RANKING_GRAPH = "clap_audio"  # optional: without it the Java pipeline returns candidates unranked
 
 
 def log(message: str) -> None:
@@ -53,14 +55,38 @@ def prepare_out_dir(out: Path, source: dict, force: bool) -> dict | None:
     return existing.get("reference") if keep and (out / REFERENCE_DIR).is_dir() else None
 
 
+def ranking_unavailable(pipe, graph) -> str | None:
+    """Why the clap_audio graph cannot be exported, or None. It serves only the CLAP ranking, so a CLAP audio branch
+    that cannot run on the feature extractor's features (diffusers' test pipeline: num_mel_bins 8 against
+    feature_size 64) leaves the bundle without ranking instead of failing the export."""
+    import torch
+
+    try:
+        with torch.no_grad():
+            graph.module(*graph.make_inputs(graph.export_shape, torch.Generator().manual_seed(0)))
+        return None
+    except Exception as exc:  # noqa: BLE001 - whatever stops the branch, the reason is its first line
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return (f"the CLAP audio branch (num_mel_bins {pipe.text_encoder.config.audio_config.num_mel_bins}) cannot "
+                f"run on the feature extractor's features (feature_size {pipe.feature_extractor.feature_size}): "
+                f"{message}")
+
+
 def export_bundle(pipe, folder: Path, out: Path, source: dict, name: str, precision: str = "fp32",
                   kept_reference: dict | None = None) -> dict:
     """Exports every graph of `pipe` (loaded from `folder`) into `out`, validates, and writes the manifest."""
     dims = Dims.of(pipe)
-    graphs = graph_defs(pipe, dims)
     manifest = {"format_version": mf.FORMAT_VERSION, "name": name, "source": source, "precision": precision,
                 "fp32_kept": {}, "config": mf.model_config(pipe, dims), "graphs": {}, "files": {},
                 "validation": {}}
+    graphs = []
+    for graph in graph_defs(pipe, dims):
+        reason = ranking_unavailable(pipe, graph) if graph.name == RANKING_GRAPH else None
+        if reason:
+            manifest["ranking_unavailable"] = reason
+            log(f"warning: {graph.name} not exported, the bundle has no ranking: {reason}")
+        else:
+            graphs.append(graph)
 
     for graph in graphs:
         started = time.time()

@@ -1,4 +1,5 @@
-"""Component configs: the tiny test fixture and the full-size cvssp checkpoints (random weights).
+"""Component configs: the tiny test fixture, diffusers' own test pipeline and the full-size cvssp checkpoints
+(random weights).
 
 A `PipelineSpec` holds plain numbers only; `tiny.build_pipeline` turns it into modules. The full-size numbers
 come from the hub configs of cvssp/audioldm2 (mirrored at revision c8e7e189, quoted in
@@ -48,7 +49,6 @@ CVSSP_FEATURE_EXTRACTOR = {
     "truncation": "rand_trunc",
     "padding": "repeatpad",
 }
-
 
 @dataclass
 class PipelineSpec:
@@ -149,11 +149,14 @@ def _cvssp_base() -> PipelineSpec:
 
 
 def _cvssp_large() -> PipelineSpec:
-    """cvssp/audioldm2-large. INFERRED, its unet/config.json could not be read here:
-    - cross_attention_dim [[None, 768, 1024, None]] x 4 and transformer_layers_per_block 2: the original
-      default_audioldm_config sets context_dim [768, 1024, None] and transformer_depth 2 for "-large-" models, and
-      the original UNet prepends a self-attention layer (extra_sa_layer), hence the leading None;
-    - block_out_channels kept at [128, 256, 384, 640] (the original config keeps model_channels 128).
+    """cvssp/audioldm2-large; its unet/config.json could not be read here, so the UNet follows the original code:
+    - cross_attention_dim [[None, 768, 1024, None]] x 4 and transformer_layers_per_block 2: the original authors'
+      package audioldm2==0.1.0 (PyPI), audioldm2/utils.py, default_audioldm_config, sets the UNet's
+      context_dim [768, 1024, None] and transformer_depth 2 for a model name containing "-large-"; its UNetModel
+      (latent_diffusion/modules/diffusionmodules/openaimodel.py) prepends a self-attention layer
+      (extra_sa_layer=True), hence the leading None. Checked by tests/test_configs.py;
+    - layers_per_block 2 and block_out_channels [128, 256, 384, 640]: get_basic_config's num_res_blocks 2,
+      model_channels 128 and channel_mult [1, 2, 3, 5], which "-large-" leaves unchanged.
     Check against the documented sizes (750 M UNet, 1.5 B in all): this layout has 718 M UNet parameters, while
     192 channels with depth 2 would give 1.24 B and 256 channels 2.2 B.
     Everything else (VAE, vocoder, text encoders, GPT-2, scheduler, VAE scaling factor) as cvssp/audioldm2.
@@ -182,6 +185,51 @@ FULL_SIZE_SPECS = {
 
 def full_size_spec(model_id: str) -> PipelineSpec:
     return FULL_SIZE_SPECS[model_id]()
+
+
+def diffusers_test_spec() -> PipelineSpec:
+    """diffusers' own fast-test pipeline: AudioLDM2PipelineFastTests.get_dummy_components in diffusers'
+    tests/pipelines/audioldm2/test_audioldm2.py, values quoted in shared/notes/audioldm2-pipeline-facts.md section 4.
+    A geometry unlike the real checkpoints': 4 samples per mel frame, 8 mel bins, VAE scale 2, 2 UNet blocks with a
+    flat cross_attention_dim (GPT-2 only). Its CLAP audio branch takes num_mel_bins=8 while the feature extractor
+    makes feature_size=64 mel bins, so the branch cannot run on the extractor's features: the bundle gets no
+    clap_audio graph and no ranking (manifest "ranking_unavailable").
+    Differences from the test: the tokenizers are trained locally (hf-internal-testing/tiny-random-roberta and
+    -T5Model are on the Hub), every component is seeded by tiny.build_pipeline, and the feature extractor is
+    ClapFeatureExtractor's defaults with the test's hop_length=7900 (INFERRED: the preprocessor config of
+    hf-internal-testing/tiny-random-ClapModel could not be read here).
+    """
+    return PipelineSpec(
+        name="diffusers-tests",
+        unet=dict(block_out_channels=(8, 16), layers_per_block=1, norm_num_groups=8, sample_size=32, in_channels=4,
+                  out_channels=4, down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+                  up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=(8, 16)),
+        vae=dict(block_out_channels=[8, 16], in_channels=1, out_channels=1, norm_num_groups=8,
+                 down_block_types=["DownEncoderBlock2D"] * 2, up_block_types=["UpDecoderBlock2D"] * 2,
+                 latent_channels=4),
+        vocoder=dict(model_in_dim=8, sampling_rate=16000, upsample_initial_channel=16, upsample_rates=[2, 2],
+                     upsample_kernel_sizes=[4, 4], resblock_kernel_sizes=[3, 7],
+                     resblock_dilation_sizes=[[1, 3, 5], [1, 3, 5]], normalize_before=False),
+        clap_text=dict(bos_token_id=0, eos_token_id=2, hidden_size=8, intermediate_size=37, layer_norm_eps=1e-05,
+                       num_attention_heads=1, num_hidden_layers=1, pad_token_id=1, vocab_size=1000, projection_dim=8),
+        clap_audio=dict(spec_size=8, window_size=4, num_mel_bins=8, intermediate_size=37, layer_norm_eps=1e-05,
+                        depths=[1, 1], num_attention_heads=[1, 1], num_hidden_layers=1, hidden_size=192,
+                        projection_dim=8, patch_size=2, patch_stride=2, patch_embed_input_channels=4),
+        clap_projection_dim=16,  # ClapConfig's projection_dim=16 overrides both branches' 8
+        clap_logit_scale_init=1 / 0.07,  # ClapConfig's default
+        t5=dict(vocab_size=32100, d_model=32, d_ff=37, d_kv=8, num_heads=1, num_layers=1),
+        gpt2=dict(n_embd=16, n_head=1, n_layer=1, vocab_size=1000, n_ctx=99, n_positions=99),
+        max_new_tokens=8,
+        clap_max_length=77,
+        t5_max_length=77,
+        feature_extractor={"hop_length": 7900},  # the rest: ClapFeatureExtractor() defaults
+        scheduler=dict(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", clip_sample=False,
+                       set_alpha_to_one=False),
+    )
+
+
+# Random-weight pipelines export_onnx.py --random-weights builds: the full-size ones and diffusers' test pipeline.
+RANDOM_WEIGHT_SPECS = {**FULL_SIZE_SPECS, "diffusers-tests": diffusers_test_spec}
 
 
 def tiny_spec() -> PipelineSpec:

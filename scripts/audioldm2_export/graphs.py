@@ -1,9 +1,7 @@
-"""The nine graphs of docs/BUNDLE.md: PyTorch wrappers with fixed positional signatures, random example
-inputs for any shape, and the ONNX export.
+"""What the nine graphs of docs/BUNDLE.md are: PyTorch wrappers with fixed positional signatures, their input and
+output names and dynamic axes, random example inputs for any shape, and the shapes to trace and validate at.
+How they become ONNX files is onnx_files.py.
 
-The graphs are traced with the legacy TorchScript exporter (opset 17), except the UNet, which goes through
-torch.export and the dynamo ONNX exporter (opset 18): the same arithmetic (within 2e-6), but a graph without the
-tracer's per-reshape shape arithmetic, which ONNX Runtime plans and loads 2.5-3x faster (docs/PERFORMANCE.md).
 The tracing shapes are chosen so that no data-dependent branch is frozen the wrong way (see
 shared/notes/unet-onnx-export-findings.md and gpt2-clap-onnx-findings.md):
 - the UNet is traced with `num_upsamplers = 40`, so its up-samplers always interpolate to the skip tensor's size;
@@ -14,21 +12,10 @@ shared/notes/unet-onnx-export-findings.md and gpt2-clap-onnx-findings.md):
 from __future__ import annotations
 
 import contextlib
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
-import onnx
 import torch
-
-OPSET = 17
-DYNAMO_OPSET = 18  # the dynamo exporter's lowest
-# Graphs whose weights pass this keep them in ONNX external data (<graph>.onnx.data): ONNX Runtime then maps the
-# weights instead of parsing them out of the protobuf (full-size bundle, Java: first start 13.4 -> 7.9 s at 4.8 GB
-# peak instead of 8.4 GB, start without the graph cache 6.5-9.3 -> 5.0 s), and protobuf's 2 GB cap never applies.
-# The tiny test bundle's graphs stay single files.
-EXTERNAL_DATA_BYTES = 64 * 2**20
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -204,7 +191,7 @@ class GraphDef:
     validation_shapes: list[dict]
     # Context manager active while tracing (the UNet's size-based up-sampling switch).
     trace_context: Callable[[], contextlib.AbstractContextManager] = field(default=contextlib.nullcontext)
-    # "torchscript" (the legacy tracer) or "dynamo" (torch.export, then the dynamo ONNX exporter)
+    # "torchscript" (the legacy tracer) or "dynamo" (torch.export, then the dynamo ONNX exporter): onnx_files.py
     exporter: str = "torchscript"
 
     @property
@@ -230,24 +217,57 @@ def _padded_mask(batch, length, pads):
 
 
 def graph_defs(pipe, dims: Dims) -> list[GraphDef]:
-    d = dims
+    """The nine graphs of docs/BUNDLE.md, in export order."""
+    return [_clap_text(pipe, dims), _t5_encoder(pipe, dims), _projection(pipe, dims), _gpt2(pipe, dims),
+            _unet(pipe, dims), _vae_encoder(pipe, dims), _vae_decoder(pipe, dims), _vocoder(pipe, dims),
+            _clap_audio(pipe, dims)]
+
+
+def _clap_text(pipe, d: Dims) -> GraphDef:
+    def inputs(s, g):
+        return (_ids(g, d.clap_vocab, s["batch"], s["len"]), _padded_mask(s["batch"], s["len"], [0, s["len"] // 3]))
+
+    return GraphDef("clap_text", ClapTextGraph(pipe.text_encoder), ["input_ids", "attention_mask"], ["text_embeds"],
+                    {"input_ids": {0: "batch", 1: "clap_len"}, "attention_mask": {0: "batch", 1: "clap_len"},
+                     "text_embeds": {0: "batch"}},
+                    inputs, {"batch": 2, "len": 11},
+                    [{"batch": 1, "len": d.clap_max_length}, {"batch": 2, "len": 11}, {"batch": 2, "len": 3}])
+
+
+def _t5_encoder(pipe, d: Dims) -> GraphDef:
+    def inputs(s, g):
+        return (_ids(g, d.t5_vocab, s["batch"], s["len"]), _padded_mask(s["batch"], s["len"], [0, s["len"] // 2]))
+
+    return GraphDef("t5_encoder", T5EncoderGraph(pipe.text_encoder_2), ["input_ids", "attention_mask"],
+                    ["last_hidden_state"],
+                    {"input_ids": {0: "batch", 1: "t5_len"}, "attention_mask": {0: "batch", 1: "t5_len"},
+                     "last_hidden_state": {0: "batch", 1: "t5_len"}},
+                    inputs, {"batch": 2, "len": 9},
+                    [{"batch": 1, "len": 1}, {"batch": 2, "len": 17}, {"batch": 2, "len": d.t5_max_length}])
+
+
+def _projection(pipe, d: Dims) -> GraphDef:
+    def inputs(s, g):
+        b, n = s["batch"], s["len"]
+        return (_randn(g, b, 1, d.clap_dim), torch.ones(b, 1, dtype=torch.int64), _randn(g, b, n, d.t5_dim),
+                _padded_mask(b, n, [0, n // 2]))
+
+    return GraphDef("projection", ProjectionGraph(pipe.projection_model),
+                    ["clap_embeds", "clap_mask", "t5_embeds", "t5_mask"], ["hidden_states", "attention_mask"],
+                    {"clap_embeds": {0: "batch"}, "clap_mask": {0: "batch"}, "t5_embeds": {0: "batch", 1: "t5_len"},
+                     "t5_mask": {0: "batch", 1: "t5_len"}, "hidden_states": {0: "batch", 1: "gpt2_len"},
+                     "attention_mask": {0: "batch", 1: "gpt2_len"}},
+                    inputs, {"batch": 2, "len": 9},
+                    [{"batch": 1, "len": 1}, {"batch": 2, "len": 13}])
+
+
+def _gpt2(pipe, d: Dims) -> GraphDef:
     kv_names = [f"{kind}_{i}" for i in range(d.gpt2_layers) for kind in ("key", "value")]
     past_names = [f"past_{n}" for n in kv_names]
     present_names = [f"present_{n}" for n in kv_names]
     head_dim = d.gpt2_dim // d.gpt2_heads
 
-    def clap_text_inputs(s, g):
-        return (_ids(g, d.clap_vocab, s["batch"], s["len"]), _padded_mask(s["batch"], s["len"], [0, s["len"] // 3]))
-
-    def t5_inputs(s, g):
-        return (_ids(g, d.t5_vocab, s["batch"], s["len"]), _padded_mask(s["batch"], s["len"], [0, s["len"] // 2]))
-
-    def projection_inputs(s, g):
-        b, n = s["batch"], s["len"]
-        return (_randn(g, b, 1, d.clap_dim), torch.ones(b, 1, dtype=torch.int64), _randn(g, b, n, d.t5_dim),
-                _padded_mask(b, n, [0, n // 2]))
-
-    def gpt2_inputs(s, g):
+    def inputs(s, g):
         b, seq, past = s["batch"], s["seq"], s["past"]
         mask = torch.ones(b, past + seq, dtype=torch.int64)
         if past + seq > 3:  # a zero inside the sequence, as the projection's padded T5 part produces
@@ -256,24 +276,26 @@ def graph_defs(pipe, dims: Dims) -> list[GraphDef]:
         kv = [_randn(g, b, d.gpt2_heads, past, head_dim) for _ in range(2 * d.gpt2_layers)]
         return (_randn(g, b, seq, d.gpt2_dim), mask, positions, *kv)
 
-    def unet_inputs(s, g):
+    lm = pipe.language_model
+    gpt2_body = lm.transformer if hasattr(lm, "transformer") else lm
+    return GraphDef("gpt2", GPT2Graph(gpt2_body), ["inputs_embeds", "attention_mask", "position_ids", *past_names],
+                    ["last_hidden_state", *present_names],
+                    {"inputs_embeds": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "total"},
+                     "position_ids": {0: "batch", 1: "seq"}, "last_hidden_state": {0: "batch", 1: "seq"},
+                     **{n: {0: "batch", 2: "past"} for n in past_names},
+                     **{n: {0: "batch", 2: "total"} for n in present_names}},
+                    inputs, {"batch": 2, "seq": 3, "past": 4},  # P > 0: tracing with an empty past freezes a branch
+                    [{"batch": 1, "seq": 12, "past": 0}, {"batch": 2, "seq": 1, "past": 12},
+                     {"batch": 2, "seq": 3, "past": 4}])
+
+
+def _unet(pipe, d: Dims) -> GraphDef:
+    unet = pipe.unet
+
+    def inputs(s, g):
         b, h, n = s["batch"], s["height"], s["t5_len"]
         return (_randn(g, b, d.latent_channels, h, d.latent_width), torch.tensor(s["timestep"], dtype=torch.int64),
                 _randn(g, b, d.max_new_tokens, d.gpt2_dim), _randn(g, b, n, d.t5_dim), _padded_mask(b, n, [0, 2]))
-
-    def vae_encoder_inputs(s, g):
-        return (_randn(g, s["batch"], 1, s["frames"], d.mel_bins),)
-
-    def vae_decoder_inputs(s, g):
-        return (_randn(g, s["batch"], d.latent_channels, s["height"], d.latent_width),)
-
-    def vocoder_inputs(s, g):
-        return (_randn(g, s["batch"], s["frames"], d.mel_bins) * 2 - 4,)  # log-mel-like values
-
-    def clap_audio_inputs(s, g):
-        return (_randn(g, s["batch"], 1, d.clap_audio_frames, d.clap_audio_mel_bins),)
-
-    unet = pipe.unet
 
     @contextlib.contextmanager
     def size_based_upsampling():
@@ -284,164 +306,58 @@ def graph_defs(pipe, dims: Dims) -> list[GraphDef]:
         finally:
             unet.num_upsamplers = saved
 
-    lm = pipe.language_model
-    gpt2_body = lm.transformer if hasattr(lm, "transformer") else lm
     up = 2 ** unet.num_upsamplers  # heights that are not multiples of this need the size-based path
-
-    return [
-        GraphDef("clap_text", ClapTextGraph(pipe.text_encoder), ["input_ids", "attention_mask"], ["text_embeds"],
-                 {"input_ids": {0: "batch", 1: "clap_len"}, "attention_mask": {0: "batch", 1: "clap_len"},
-                  "text_embeds": {0: "batch"}},
-                 clap_text_inputs, {"batch": 2, "len": 11},
-                 [{"batch": 1, "len": d.clap_max_length}, {"batch": 2, "len": 11}, {"batch": 2, "len": 3}]),
-        GraphDef("t5_encoder", T5EncoderGraph(pipe.text_encoder_2), ["input_ids", "attention_mask"],
-                 ["last_hidden_state"],
-                 {"input_ids": {0: "batch", 1: "t5_len"}, "attention_mask": {0: "batch", 1: "t5_len"},
-                  "last_hidden_state": {0: "batch", 1: "t5_len"}},
-                 t5_inputs, {"batch": 2, "len": 9},
-                 [{"batch": 1, "len": 1}, {"batch": 2, "len": 17}, {"batch": 2, "len": d.t5_max_length}]),
-        GraphDef("projection", ProjectionGraph(pipe.projection_model),
-                 ["clap_embeds", "clap_mask", "t5_embeds", "t5_mask"], ["hidden_states", "attention_mask"],
-                 {"clap_embeds": {0: "batch"}, "clap_mask": {0: "batch"}, "t5_embeds": {0: "batch", 1: "t5_len"},
-                  "t5_mask": {0: "batch", 1: "t5_len"}, "hidden_states": {0: "batch", 1: "gpt2_len"},
-                  "attention_mask": {0: "batch", 1: "gpt2_len"}},
-                 projection_inputs, {"batch": 2, "len": 9},
-                 [{"batch": 1, "len": 1}, {"batch": 2, "len": 13}]),
-        GraphDef("gpt2", GPT2Graph(gpt2_body), ["inputs_embeds", "attention_mask", "position_ids", *past_names],
-                 ["last_hidden_state", *present_names],
-                 {"inputs_embeds": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "total"},
-                  "position_ids": {0: "batch", 1: "seq"}, "last_hidden_state": {0: "batch", 1: "seq"},
-                  **{n: {0: "batch", 2: "past"} for n in past_names},
-                  **{n: {0: "batch", 2: "total"} for n in present_names}},
-                 gpt2_inputs, {"batch": 2, "seq": 3, "past": 4},  # P > 0: tracing with an empty past freezes a branch
-                 [{"batch": 1, "seq": 12, "past": 0}, {"batch": 2, "seq": 1, "past": 12},
-                  {"batch": 2, "seq": 3, "past": 4}]),
-        GraphDef("unet", UNetGraph(unet),
-                 ["sample", "timestep", "encoder_hidden_states", "encoder_hidden_states_1",
-                  "encoder_attention_mask_1"], ["noise_pred"],
-                 {"sample": {0: "batch", 2: "height"}, "encoder_hidden_states": {0: "batch", 1: "gpt2_tokens"},
-                  "encoder_hidden_states_1": {0: "batch", 1: "t5_len"},
-                  "encoder_attention_mask_1": {0: "batch", 1: "t5_len"}, "noise_pred": {0: "batch", 2: "height"}},
-                 unet_inputs, {"batch": 2, "height": 4 * up, "t5_len": 7, "timestep": 500},
-                 [{"batch": 2, "height": 25, "t5_len": 9, "timestep": 951},  # 1.0 s: 25 is not a multiple of 8
-                  {"batch": 1, "height": 13, "t5_len": 5, "timestep": 1},
-                  {"batch": 2, "height": 4 * up, "t5_len": 3, "timestep": 500},
-                  {"batch": 1, "height": 2 * up - 1, "t5_len": 12, "timestep": 250},
-                  {"batch": 2, "height": 1, "t5_len": 4, "timestep": 999},
-                  {"batch": 1, "height": 750, "t5_len": 20, "timestep": 41}],  # 30 s, the longest supported
-                 trace_context=size_based_upsampling, exporter="dynamo"),
-        GraphDef("vae_encoder", VaeEncoderGraph(pipe.vae), ["mel"], ["mean", "logvar"],
-                 {"mel": {0: "batch", 2: "frames"}, "mean": {0: "batch", 2: "height"},
-                  "logvar": {0: "batch", 2: "height"}},
-                 vae_encoder_inputs, {"batch": 1, "frames": 64},
-                 [{"batch": 1, "frames": 100}, {"batch": 2, "frames": 52}, {"batch": 1, "frames": 128}]),
-        GraphDef("vae_decoder", VaeDecoderGraph(pipe.vae), ["latents"], ["mel"],
-                 {"latents": {0: "batch", 2: "height"}, "mel": {0: "batch", 2: "frames"}},
-                 vae_decoder_inputs, {"batch": 1, "height": 16},
-                 [{"batch": 1, "height": 25}, {"batch": 2, "height": 13}, {"batch": 1, "height": 32}]),
-        GraphDef("vocoder", VocoderGraph(pipe.vocoder), ["mel"], ["waveform"],
-                 {"mel": {0: "batch", 1: "frames"}, "waveform": {0: "batch", 1: "samples"}},
-                 vocoder_inputs, {"batch": 1, "frames": 64},
-                 [{"batch": 1, "frames": 100}, {"batch": 2, "frames": 52}]),
-        GraphDef("clap_audio", ClapAudioGraph(pipe.text_encoder), ["input_features"], ["audio_embeds"],
-                 {"input_features": {0: "batch"}, "audio_embeds": {0: "batch"}},
-                 clap_audio_inputs, {"batch": 2}, [{"batch": 1}, {"batch": 2}]),
-    ]
+    return GraphDef("unet", UNetGraph(unet),
+                    ["sample", "timestep", "encoder_hidden_states", "encoder_hidden_states_1",
+                     "encoder_attention_mask_1"], ["noise_pred"],
+                    {"sample": {0: "batch", 2: "height"}, "encoder_hidden_states": {0: "batch", 1: "gpt2_tokens"},
+                     "encoder_hidden_states_1": {0: "batch", 1: "t5_len"},
+                     "encoder_attention_mask_1": {0: "batch", 1: "t5_len"}, "noise_pred": {0: "batch", 2: "height"}},
+                    inputs, {"batch": 2, "height": 4 * up, "t5_len": 7, "timestep": 500},
+                    [{"batch": 2, "height": 25, "t5_len": 9, "timestep": 951},  # 1.0 s: 25 is not a multiple of 8
+                     {"batch": 1, "height": 13, "t5_len": 5, "timestep": 1},
+                     {"batch": 2, "height": 4 * up, "t5_len": 3, "timestep": 500},
+                     {"batch": 1, "height": 2 * up - 1, "t5_len": 12, "timestep": 250},
+                     {"batch": 2, "height": 1, "t5_len": 4, "timestep": 999},
+                     {"batch": 1, "height": 750, "t5_len": 20, "timestep": 41}],  # 30 s, the longest supported
+                    trace_context=size_based_upsampling, exporter="dynamo")
 
 
-def export_graph(graph: GraphDef, out_dir: Path, seed: int = 0) -> Path:
-    """Traces `graph` at its export shape and writes `<name>.onnx` into `out_dir`."""
-    path = Path(out_dir) / graph.file
-    inputs = graph.make_inputs(graph.export_shape, torch.Generator().manual_seed(seed))
-    with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
-        # The exporters write graphs over 2 GB with external data files: export into a scratch folder,
-        # then save as one graph file (plus one <graph>.onnx.data when large).
-        traced = Path(tmp) / graph.file
-        with torch.no_grad(), graph.trace_context():
-            if graph.exporter == "dynamo":
-                _export_dynamo(graph, inputs, traced)
-            else:
-                torch.onnx.export(graph.module.eval(), inputs, str(traced), dynamo=False, opset_version=OPSET,
-                                  input_names=graph.input_names, output_names=graph.output_names,
-                                  dynamic_axes=graph.dynamic_axes, do_constant_folding=True)
-            outputs = graph.module(*inputs)
-        model = onnx.load(str(traced))
-        if graph.exporter == "dynamo":
-            _name_dims(model, graph)
-            _name_nodes_by_module(model)
-            # intermediate shapes as torch.export saw them: ONNX Runtime infers its own, and stale entries break
-            # onnx shape inference once quantize_unet rewrites weights into QDQ pairs
-            del model.graph.value_info[:]
-        _pin_static_output_dims(model, graph, outputs if isinstance(outputs, tuple) else (outputs,))
-        save(model, path)
-    return path
+def _vae_encoder(pipe, d: Dims) -> GraphDef:
+    def inputs(s, g):
+        return (_randn(g, s["batch"], 1, s["frames"], d.mel_bins),)
+
+    return GraphDef("vae_encoder", VaeEncoderGraph(pipe.vae), ["mel"], ["mean", "logvar"],
+                    {"mel": {0: "batch", 2: "frames"}, "mean": {0: "batch", 2: "height"},
+                     "logvar": {0: "batch", 2: "height"}},
+                    inputs, {"batch": 1, "frames": 64},
+                    [{"batch": 1, "frames": 100}, {"batch": 2, "frames": 52}, {"batch": 1, "frames": 128}])
 
 
-def save(model, path: Path) -> None:
-    """Writes `model` to `path`, its weights to `<path>.data` when over EXTERNAL_DATA_BYTES; the data file gets the
-    graph file's permissions (onnx creates it owner-only, which a service running as another user could not read)."""
-    external = sum(t.ByteSize() for t in model.graph.initializer) > EXTERNAL_DATA_BYTES
-    data_file = path.with_name(path.name + ".data")
-    if data_file.exists():
-        data_file.unlink()
-    onnx.save(model, str(path), save_as_external_data=external, all_tensors_to_one_file=True,
-              location=data_file.name, size_threshold=1024)
-    if external:
-        data_file.chmod(path.stat().st_mode & 0o777)
+def _vae_decoder(pipe, d: Dims) -> GraphDef:
+    def inputs(s, g):
+        return (_randn(g, s["batch"], d.latent_channels, s["height"], d.latent_width),)
+
+    return GraphDef("vae_decoder", VaeDecoderGraph(pipe.vae), ["latents"], ["mel"],
+                    {"latents": {0: "batch", 2: "height"}, "mel": {0: "batch", 2: "frames"}},
+                    inputs, {"batch": 1, "height": 16},
+                    [{"batch": 1, "height": 25}, {"batch": 2, "height": 13}, {"batch": 1, "height": 32}])
 
 
-def _export_dynamo(graph: GraphDef, inputs: tuple, path: Path) -> None:
-    """torch.export with every declared dynamic axis dynamic, then the dynamo ONNX exporter with its optimizer.
-    (Handing the module straight to torch.onnx.export(dynamo=True) fails at the UNet's attention-mask broadcast.)"""
-    from torch.export import Dim
+def _vocoder(pipe, d: Dims) -> GraphDef:
+    def inputs(s, g):
+        return (_randn(g, s["batch"], s["frames"], d.mel_bins) * 2 - 4,)  # log-mel-like values
 
-    dynamic = tuple({axis: Dim.DYNAMIC for axis in graph.dynamic_axes.get(name, {})} or None
-                    for name in graph.input_names)
-    program = torch.export.export(graph.module.eval(), inputs, dynamic_shapes=dynamic, strict=False)
-    exported = torch.onnx.export(program, (), dynamo=True, opset_version=DYNAMO_OPSET, optimize=True,
-                                 input_names=graph.input_names, output_names=graph.output_names)
-    exported.save(str(path), external_data=True)
+    return GraphDef("vocoder", VocoderGraph(pipe.vocoder), ["mel"], ["waveform"],
+                    {"mel": {0: "batch", 1: "frames"}, "waveform": {0: "batch", 1: "samples"}},
+                    inputs, {"batch": 1, "frames": 64},
+                    [{"batch": 1, "frames": 100}, {"batch": 2, "frames": 52}])
 
 
-def _name_dims(model, graph: GraphDef) -> None:
-    """torch.export names symbolic dims s0, s1, ...: name the graph's inputs' and outputs' after dynamic_axes."""
-    renamed = {}
-    for value in [*model.graph.input, *model.graph.output]:
-        dims = value.type.tensor_type.shape.dim
-        for axis, name in graph.dynamic_axes.get(value.name, {}).items():
-            if dims[axis].dim_param:
-                renamed.setdefault(dims[axis].dim_param, name)
-    for value in [*model.graph.input, *model.graph.output]:
-        for dim in value.type.tensor_type.shape.dim:
-            if dim.dim_param in renamed:
-                dim.dim_param = renamed[dim.dim_param]
+def _clap_audio(pipe, d: Dims) -> GraphDef:
+    def inputs(s, g):
+        return (_randn(g, s["batch"], 1, d.clap_audio_frames, d.clap_audio_mel_bins),)
 
-
-def _name_nodes_by_module(model) -> None:
-    """Names each node /<module path>/<op type>[_k] as the TorchScript exporter does (e.g. /unet/conv_in/Conv), from
-    the module hierarchy the dynamo exporter records per node, then drops that record (10 MB of text for the
-    UNet). Tools select nodes by these names: precision.FP32_SUBGRAPHS, quantize_unet's fp32 convolutions."""
-    used = {}
-    for node in model.graph.node:
-        scopes = next((p.value for p in node.metadata_props if p.key == "namespace"), "")
-        path, parent = [], ""
-        for scope in scopes.split("/")[1:-1]:          # root wrapper first, the node's own fx name last
-            qualified = scope.split(":", 1)[0].strip()
-            path.append(qualified[len(parent) + 1:] if parent and qualified.startswith(parent + ".") else qualified)
-            parent = qualified
-        base = "/" + "/".join(path + [node.op_type])
-        count = used.get(base, 0)
-        used[base] = count + 1
-        node.name = base if count == 0 else f"{base}_{count}"
-        del node.metadata_props[:]
-
-
-def _pin_static_output_dims(model, graph: GraphDef, outputs: tuple) -> None:
-    """The tracer names some static output dims after the op that made them (e.g. "Divaudio_embeds_dim_1").
-    Every dim not declared dynamic is static: write its traced size, so the manifest shows numbers."""
-    for value, traced in zip(model.graph.output, outputs):
-        dynamic = graph.dynamic_axes.get(value.name, {})
-        for axis, dim in enumerate(value.type.tensor_type.shape.dim):
-            if axis not in dynamic:
-                dim.Clear()
-                dim.dim_value = int(traced.shape[axis])
+    return GraphDef("clap_audio", ClapAudioGraph(pipe.text_encoder), ["input_features"], ["audio_embeds"],
+                    {"input_features": {0: "batch"}, "audio_embeds": {0: "batch"}},
+                    inputs, {"batch": 2}, [{"batch": 1}, {"batch": 2}])

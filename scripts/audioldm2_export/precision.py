@@ -13,7 +13,7 @@ from pathlib import Path
 
 import onnx
 
-from .graphs import save
+from .onnx_files import save
 
 FRAGILE = {
     "vae_encoder": "VAE: the AudioLDM VAE produced NaN in half precision (haoheliu/AudioLDM PR #42, 'Fix bug on VAE "

@@ -2,7 +2,7 @@
 deliberate differences that the Java pipeline (ClapRanker) shares:
 
 - candidates are ranked per prompt (score_waveforms mixes prompts, diffusers #13602);
-- 16 -> 48 kHz uses torchaudio's resample (the port in scripts/make_dsp_fixtures.py, evaluated in float64 and
+- 16 -> 48 kHz uses torchaudio's resample (the port in dsp.py, evaluated in float64 and
   rounded to float32) instead of librosa.resample (soxr_hq, which Java cannot reproduce bit-exactly); the effect of
   the swap on the scores is measured here and recorded in fixtures.json (`librosa_vs_sinc`);
 - clips longer than the extractor's max length are cropped at the centred offset (len - max) // 2 instead of
@@ -23,14 +23,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import dsp
+from .bundle import log
+
 FOLDER = "clap_ranking"
 SYNTHETIC_PROMPTS = ["A pure sine tone", "Loud white noise hissing"]
 
 
 def _resample(waveform: np.ndarray, orig: int, new: int) -> np.ndarray:
-    from .audio_to_audio import _dsp
-
-    return _dsp().torchaudio_resample(torch.from_numpy(waveform).double(), orig, new).numpy().astype(np.float32)
+    return dsp.torchaudio_resample(torch.from_numpy(waveform).double(), orig, new).numpy().astype(np.float32)
 
 
 def centred_crop(clip: np.ndarray, max_samples: int) -> np.ndarray:
@@ -85,8 +86,6 @@ def _librosa_effect(pipe, prompts, waveforms, per_prompt, ours: dict) -> dict:
 
 
 def write_fixtures(pipe, ref_dir: Path) -> None:
-    from .bundle import log
-
     out = ref_dir / FOLDER
     out.mkdir(exist_ok=True)
     sr = pipe.vocoder.config.sampling_rate

@@ -20,8 +20,7 @@ from . import audio_to_audio, ranking
 from . import manifest as mf
 from .bundle import REFERENCE_DIR, log, same_source
 from .errors import ExportError
-
-SCHEDULERS = ("ddim", "dpm++2m", "euler-ancestral")
+from .schedulers import SCHEDULERS, scheduler
 CASE_FIELDS = {"id", "prompt", "negative_prompt", "steps", "guidance_scale", "duration", "seed", "scheduler",
                "num_waveforms_per_prompt", "eta"} | audio_to_audio.CASE_FIELDS
 
@@ -58,16 +57,6 @@ def read_cases(path: Path) -> list[dict]:
             raise ExportError(f"{where}: scheduler {case['scheduler']!r} is not one of {', '.join(SCHEDULERS)}")
         checked.append(case)
     return checked
-
-
-def _scheduler(name: str, config):
-    """The diffusers scheduler of a case, built from_config on the checkpoint's DDIM config like the Java side."""
-    from diffusers import DDIMScheduler, DPMSolverMultistepScheduler, EulerAncestralDiscreteScheduler
-
-    classes = {"ddim": DDIMScheduler,
-               "dpm++2m": DPMSolverMultistepScheduler,  # the HF blog recipe: DPM-Solver++ (2M) from DDIM's config
-               "euler-ancestral": EulerAncestralDiscreteScheduler}  # stochastic: noise from the pipeline's generator
-    return classes[name].from_config(config)
 
 
 class _Capture:
@@ -148,7 +137,7 @@ def run_case(pipe, case: dict, base_scheduler_config) -> tuple[dict, dict]:
     """Runs one case; returns the arrays to save and the facts to record in cases.json."""
     from diffusers.utils import is_librosa_available
 
-    pipe.scheduler = _scheduler(case["scheduler"], base_scheduler_config)
+    pipe.scheduler = scheduler(case["scheduler"], base_scheduler_config)
     n = case["num_waveforms_per_prompt"]
     with _Capture(pipe) as capture:
         audios = pipe(prompt=case["prompt"], negative_prompt=case["negative_prompt"],

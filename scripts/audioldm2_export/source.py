@@ -1,4 +1,4 @@
-"""Resolves `--model` (a local diffusers folder or a Hub id) and loads the pipeline on CPU in float32."""
+"""Resolves `--model` (a local diffusers folder or a Hub id) and loads the pipeline (CPU, float32 by default)."""
 
 from __future__ import annotations
 
@@ -96,23 +96,27 @@ def check_audioldm2_folder(folder: Path) -> dict:
     return index
 
 
-def load_pipeline(folder: Path):
-    """Loads the pipeline on CPU in float32. The language model is loaded as GPT2LMHeadModel whatever the folder
-    says: hub checkpoints store GPT2Model, which current diffusers cannot run in generate_language_model
-    (diffusers #12630); the LM-head class reads the same weights and gives identical hidden states."""
+def load_pipeline(folder: Path, dtype=None, device: str = "cpu"):
+    """Loads the pipeline in `dtype` (default float32) on `device` (default CPU): the exporter's, the reference
+    writer's, the benchmark's and quantize_unet's one loader. The language model is loaded as GPT2LMHeadModel
+    whatever the folder says: hub checkpoints store GPT2Model, which current diffusers cannot run in
+    generate_language_model (diffusers #12630); the LM-head class reads the same weights and gives identical hidden
+    states."""
     import diffusers
     import torch
     import transformers
     from diffusers import AudioLDM2Pipeline
     from transformers import GPT2LMHeadModel
 
+    dtype = dtype or torch.float32
+
     # Loading progress bars and the "accelerate not installed" advice are noise on the command line.
     for library in (diffusers, transformers):
         library.utils.logging.set_verbosity_error()
         library.utils.logging.disable_progress_bar()
     try:
-        language_model = GPT2LMHeadModel.from_pretrained(folder / "language_model", dtype=torch.float32)
-        pipe = AudioLDM2Pipeline.from_pretrained(folder, language_model=language_model, dtype=torch.float32)
+        language_model = GPT2LMHeadModel.from_pretrained(Path(folder) / "language_model", dtype=dtype)
+        pipe = AudioLDM2Pipeline.from_pretrained(folder, language_model=language_model, dtype=dtype)
     except Exception as exc:  # corrupt weights or configs: report the first line of the loader's message
         raise ExportError(f"could not load the AudioLDM2 pipeline from {folder}: "
                           f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}") from exc
@@ -120,4 +124,4 @@ def load_pipeline(folder: Path):
     for module in (pipe.unet, pipe.vae, pipe.vocoder, pipe.text_encoder, pipe.text_encoder_2,
                    pipe.projection_model, pipe.language_model):
         module.eval()
-    return pipe
+    return pipe if device == "cpu" else pipe.to(device)

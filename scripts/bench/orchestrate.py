@@ -3,7 +3,8 @@
 Runs one process per side per round, alternating PyTorch, Java, PyTorch, Java, ... Each process loads the model
 (timed), makes one untimed warm-up generation, then times every case once. Aggregates median and min-max over the
 rounds, writes the raw JSON to build/bench/ and the table into docs/PERFORMANCE.md between the bench markers.
-Invoked through scripts/bench/run; see docs/PERFORMANCE.md for the command.
+Invoked through scripts/bench/run (PYTHONPATH=scripts python3 -m bench.orchestrate); see docs/PERFORMANCE.md.
+The workload's defaults are bench/workload.py, which mirrors the Java BenchCommand's.
 """
 import argparse
 import datetime
@@ -15,6 +16,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from audioldm2_export.source import folder_sha256
+from bench import workload
 
 REPO = Path(__file__).resolve().parents[2]
 JAR_DIR = REPO / "target" / "quarkus-app"
@@ -70,8 +74,6 @@ def ensure_models(args):
     if not (diffusers / "model_index.json").is_file():
         sys.exit(f"no diffusers folder at {diffusers}; pass --diffusers (the exporter writes <bundle>-diffusers)")
     if not args.skip_weight_check:
-        sys.path.insert(0, str(REPO / "scripts"))
-        from audioldm2_export.source import folder_sha256
         actual = folder_sha256(diffusers)
         if actual != source.get("folder_sha256"):
             sys.exit(f"{diffusers} (sha256 {actual}) is not the folder {bundle} was exported from "
@@ -80,8 +82,11 @@ def ensure_models(args):
     return bundle, diffusers
 
 
-def run_side(cmd, env=None):
+def run_side(cmd):
     load_before = os.getloadavg()[0]
+    # the PyTorch side runs as a module of scripts/ (bench.torch_side)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "scripts"),
+                                                                    os.environ.get("PYTHONPATH")]))}
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr[-4000:])
@@ -99,7 +104,7 @@ def common_args(args):
 
 
 def torch_cmd(args, diffusers):
-    return [args.python, str(REPO / "scripts" / "bench" / "torch_side.py"), "--model", str(diffusers),
+    return [args.python, "-m", "bench.torch_side", "--model", str(diffusers),
             "--device", args.torch_device, "--dtype", args.torch_dtype] + common_args(args)
 
 
@@ -245,15 +250,9 @@ def main():
     ap.add_argument("--python", default=os.environ.get("PYTHON", str(REPO / ".venv" / "bin" / "python")))
     ap.add_argument("--java", default="java")
     ap.add_argument("--jvm-arg", action="append", default=[], help="extra JVM option (repeatable)")
-    ap.add_argument("--prompt", default="Techno music with a strong, upbeat tempo and high melodic riffs")
-    ap.add_argument("--negative-prompt", default="Low quality, average quality.")
-    ap.add_argument("--duration", type=float, default=10.24)
-    ap.add_argument("--guidance", type=float, default=3.5)
-    ap.add_argument("--cases", default="ddim:10,dpm++2m:25", help="comma-separated SCHEDULER:STEPS")
-    ap.add_argument("--threads", type=int, default=2)
+    workload.add_arguments(ap)
+    ap.add_argument("--cases", default=workload.CASES, help="comma-separated SCHEDULER:STEPS")
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--warmup-steps", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--optimization-level", default="all")
     ap.add_argument("--optimized-model-dir", help="Java: cache of optimized graphs (written once, reused)")
     ap.add_argument("--provider", default="cpu", help="Java: execution provider (cpu, cuda, migraphx)")

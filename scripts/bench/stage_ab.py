@@ -2,7 +2,7 @@
 interleaved (torch, ORT variant 1, ORT variant 2, torch, ...) so that load drift on a shared machine hits every
 variant alike. Inputs are the real ones of the benchmark generation (10.24 s, prompt + negative prompt, CFG batch).
 
-  python scripts/bench/stage_ab.py --bundle build/full-random [--int8 build/full-random-int8unet] \
+  PYTHONPATH=scripts .venv/bin/python -m bench.stage_ab --bundle build/full-random [--int8 build/full-random-int8unet] \
       [--graphs unet,vae_decoder,vocoder] [--rounds 5]
 
 Prints one JSON line per graph and variant: median and min-max seconds, the ratio torch/variant, and the max abs
@@ -19,8 +19,8 @@ import numpy as np
 import onnxruntime as ort
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from torch_side import load_pipeline  # noqa: E402
+from audioldm2_export.source import load_pipeline
+from bench import workload
 
 LEVELS = {"all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL, "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
           "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC}
@@ -80,10 +80,10 @@ def main():
     ap.add_argument("--int8", help="bundle from scripts/quantize_unet.py")
     ap.add_argument("--graphs", default="unet,vae_decoder,vocoder")
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--duration", type=float, default=10.24)
-    ap.add_argument("--prompt", default="Techno music with a strong, upbeat tempo and high melodic riffs")
-    ap.add_argument("--negative-prompt", default="Low quality, average quality.")
+    ap.add_argument("--threads", type=int, default=workload.THREADS)
+    ap.add_argument("--duration", type=float, default=workload.DURATION_S)
+    ap.add_argument("--prompt", default=workload.PROMPT)
+    ap.add_argument("--negative-prompt", default=workload.NEGATIVE_PROMPT)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     folder = args.diffusers or json.loads((Path(args.bundle) / "manifest.json").read_text())["source"]["folder"]

@@ -1,12 +1,7 @@
-"""Shared fixtures: one tiny diffusers folder and one exported bundle per test session (about a minute)."""
-
-import sys
-from pathlib import Path
+"""Shared fixtures: one tiny diffusers folder and one exported bundle per test session (about a minute).
+scripts/ is on the import path through scripts/pytest.ini (pythonpath)."""
 
 import pytest
-
-SCRIPTS = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(SCRIPTS))
 
 
 @pytest.fixture(scope="session")

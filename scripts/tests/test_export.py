@@ -195,11 +195,11 @@ def test_reexport_of_the_same_model_into_its_folder_keeps_references(tiny_bundle
 
 
 def test_large_graphs_go_to_one_external_data_file(tiny_pipe, tmp_path, monkeypatch):
-    from audioldm2_export import graphs
+    from audioldm2_export import onnx_files
 
-    monkeypatch.setattr(graphs, "EXTERNAL_DATA_BYTES", 0)  # treat every graph as large
-    projection = next(g for g in graphs.graph_defs(tiny_pipe, Dims.of(tiny_pipe)) if g.name == "projection")
-    graphs.export_graph(projection, tmp_path)
+    monkeypatch.setattr(onnx_files, "EXTERNAL_DATA_BYTES", 0)  # treat every graph as large
+    projection = next(g for g in graph_defs(tiny_pipe, Dims.of(tiny_pipe)) if g.name == "projection")
+    onnx_files.export_graph(projection, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["projection.onnx", "projection.onnx.data"]
     # readable by whoever can read the graph (a service user), not owner-only as onnx creates it
     assert (tmp_path / "projection.onnx.data").stat().st_mode & 0o777 == (tmp_path / "projection.onnx").stat().st_mode & 0o777
