@@ -1,5 +1,6 @@
 package ai.audioldm2.api;
 
+import ai.audioldm2.config.FieldNames;
 import ai.audioldm2.config.ServiceConfig;
 import ai.audioldm2.pipeline.GenerationRequest;
 import ai.audioldm2.scheduler.Schedulers;
@@ -11,6 +12,7 @@ import org.eclipse.microprofile.openapi.models.OpenAPI;
 import org.eclipse.microprofile.openapi.models.media.Schema;
 
 import java.math.BigDecimal;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -29,6 +31,18 @@ public class ConfiguredSchemaFilter implements OASFilter {
         Map<String, Schema> schemas = openAPI.getComponents().getSchemas();
         describeRequest(schemas.get("PredictRequest").getProperties(), config.limits(), config.defaults());
         schemas.get("BatchRequest").getProperties().get("requests").maxItems(config.limits().maxBatchItems());
+        FieldNames names = config.api().fieldNames();
+        List.of("PredictResponse", "Candidate").forEach(answer -> rename(schemas.get(answer), names));
+    }
+
+    /** The answer's properties under the configured names, in their order (see {@link AnswerFieldNames}). */
+    private static void rename(Schema answer, FieldNames names) {
+        Map<String, Schema> renamed = new LinkedHashMap<>();
+        answer.getProperties().forEach((name, property) -> renamed.put(names.of(name), property));
+        answer.setProperties(renamed);
+        if (answer.getRequired() != null) {
+            answer.setRequired(answer.getRequired().stream().map(names::of).toList());
+        }
     }
 
     private static void describeRequest(Map<String, Schema> fields, ServiceConfig.Limits limits,

@@ -4,6 +4,7 @@ import ai.audioldm2.audio.AudioDecodeException;
 import ai.audioldm2.pipeline.InvalidGenerationRequestException;
 import ai.audioldm2.telemetry.ServiceMetrics.FailureKind;
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
@@ -31,10 +32,7 @@ public record ItemError(@JsonProperty("status_code") int statusCode,
             return Optional.of(new ItemError(422, e.errors()));
         }
         if (failure instanceof InvalidGenerationRequestException e) {
-            List<Object> loc = new ArrayList<>(location);
-            loc.add(apiField(e.field()));
-            return Optional.of(new ItemError(422,
-                    List.of(new ValidationError(loc, "Value error, " + e.getMessage(), "value_error"))));
+            return Optional.of(new ItemError(422, List.of(refusal(e, location, null))));
         }
         if (failure instanceof MalformedRequestException e) {
             return Optional.of(new ItemError(400, e.getMessage()));
@@ -44,6 +42,18 @@ public record ItemError(@JsonProperty("status_code") int statusCode,
                     "audio_input_b64: " + e.getMessage()));
         }
         return Optional.empty();
+    }
+
+    /**
+     * The pipeline's refusal of a request as pydantic reports a validator's: a value_error at the field, with the
+     * value the client sent ({@code body}: the request's JSON object, null when not at hand).
+     */
+    static ValidationError refusal(InvalidGenerationRequestException e, List<Object> location, JsonNode body) {
+        String field = apiField(e.field());
+        List<Object> loc = new ArrayList<>(location);
+        loc.add(field);
+        JsonNode input = body == null ? null : body.get(field);
+        return new ValidationError(loc, "Value error, " + e.getMessage(), "value_error", input, null);
     }
 
     /** The pipeline names its audio input audio_input; the API's field is audio_input_b64. */

@@ -14,16 +14,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * Reads a /predict body the way FastAPI + pydantic would: malformed JSON is a 400, and every schema problem is
@@ -53,15 +53,26 @@ public final class PredictRequestParser {
     }
 
     /**
-     * @param body            the raw request body
+     * The JSON of a request body, for {@link #parseItem} at {@code ["body"]}.
+     *
+     * @throws MalformedRequestException  for a body that is not JSON
+     * @throws RequestValidationException for an empty body
+     */
+    public JsonNode read(byte[] body) {
+        return readBody(body);
+    }
+
+    /**
+     * A whole /predict body: {@link #read} then {@link #parseItem} at {@code ["body"]}.
+     *
      * @param clientJobIdQuery the {@code client_job_id} query parameter, or null
-     * @param schedulers      the loaded pipeline's schedulers, or null when no model is loaded yet
+     * @param schedulers       the scheduler names to accept, or null to skip that check
      * @throws MalformedRequestException  for a body that is not JSON, or base64 that does not decode
      * @throws AudioDecodeException       for audio input that cannot be used (TOO_LARGE: 413, else 400)
      * @throws RequestValidationException for everything the schema forbids
      */
     public PredictRequest parse(byte[] body, String clientJobIdQuery, List<String> schedulers) {
-        return parseItem(readBody(body), List.of("body"), clientJobIdQuery, schedulers);
+        return parseItem(read(body), List.of("body"), clientJobIdQuery, schedulers);
     }
 
     /**
@@ -77,24 +88,26 @@ public final class PredictRequestParser {
         List<Object> at = List.of("body", BATCH_FIELD);
         List<ValidationError> errors = new ArrayList<>();
         if (!root.isObject()) {
-            errors.add(notAnObject(List.of("body")));
+            errors.add(notAnObject(List.of("body"), root));
         } else {
             root.fieldNames().forEachRemaining(name -> {
                 if (!name.equals(BATCH_FIELD)) {
-                    errors.add(ValidationError.body(name, "Extra inputs are not permitted", "extra_forbidden"));
+                    errors.add(ValidationError.body(name, "Extra inputs are not permitted", "extra_forbidden",
+                            root.get(name)));
                 }
             });
             JsonNode list = root.get(BATCH_FIELD);
             if (list == null) {
-                errors.add(new ValidationError(at, "Field required", "missing"));
+                errors.add(new ValidationError(at, "Field required", "missing", root, null));
             } else if (!list.isArray()) {
-                errors.add(new ValidationError(at, "Input should be a valid list", "list_type"));
+                errors.add(new ValidationError(at, "Input should be a valid list", "list_type", list, null));
             } else if (list.isEmpty()) {
                 errors.add(new ValidationError(at, "List should have at least 1 item after validation, not 0",
-                        "too_short"));
+                        "too_short", list, Map.of("field_type", "List", "min_length", 1, "actual_length", 0)));
             } else if (list.size() > maxItems) {
                 errors.add(new ValidationError(at, "List should have at most " + maxItems
-                        + " items after validation, not " + list.size(), "too_long"));
+                        + " items after validation, not " + list.size(), "too_long", list,
+                        Map.of("field_type", "List", "max_length", maxItems, "actual_length", list.size())));
             }
         }
         if (!errors.isEmpty()) {
@@ -112,13 +125,13 @@ public final class PredictRequestParser {
     public PredictRequest parseItem(JsonNode root, List<Object> location, String clientJobIdQuery,
                                     List<String> schedulers) {
         if (!root.isObject()) {
-            throw new RequestValidationException(List.of(notAnObject(location)));
+            throw new RequestValidationException(List.of(notAnObject(location, root)));
         }
         Fields fields = new Fields(root, location);
         for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!FIELDS.contains(name)) {
-                fields.error(name, "Extra inputs are not permitted", "extra_forbidden");
+                fields.error(name, "Extra inputs are not permitted", "extra_forbidden", root.get(name), null);
             }
         }
         String prompt = fields.prompt();
@@ -148,14 +161,15 @@ public final class PredictRequestParser {
 
     private JsonNode readBody(byte[] body) {
         if (body == null || body.length == 0) {
-            throw new RequestValidationException(List.of(new ValidationError(List.of("body"), "Field required", "missing")));
+            throw new RequestValidationException(List.of(new ValidationError(List.of("body"), "Field required", "missing",
+                    null, null)));
         }
         return readJson(body);
     }
 
-    private static ValidationError notAnObject(List<Object> location) {
+    private static ValidationError notAnObject(List<Object> location, JsonNode input) {
         return new ValidationError(location, "Input should be a valid dictionary or object to extract fields from",
-                "model_attributes_type");
+                "model_attributes_type", input, null);
     }
 
     private JsonNode readJson(byte[] body) {
@@ -179,8 +193,9 @@ public final class PredictRequestParser {
             this.location = location;
         }
 
-        void error(String field, String msg, String type) {
-            errors.add(new ValidationError(at(field), msg, type));
+        /** An error at {@code field}: pydantic's message and type, the offending input and the limit (or null). */
+        void error(String field, String msg, String type, Object input, Map<String, Object> ctx) {
+            errors.add(new ValidationError(at(field), msg, type, input, ctx));
         }
 
         private List<Object> at(String field) {
@@ -196,14 +211,17 @@ public final class PredictRequestParser {
         String prompt() {
             JsonNode node = root.get("prompt");
             if (node == null) {
-                error("prompt", "Field required", "missing");
+                error("prompt", "Field required", "missing", root, null);
                 return null;
             }
             String text = text("prompt", node, PromptText.MAX_CODE_POINTS);
             if (text != null && text.isBlank()) {
-                error("prompt", text.isEmpty()
-                        ? "String should have at least 1 character" : "Value error, prompt must not be blank",
-                        text.isEmpty() ? "string_too_short" : "value_error");
+                if (text.isEmpty()) {
+                    error("prompt", "String should have at least 1 character", "string_too_short", text,
+                            Map.of("min_length", 1));
+                } else {
+                    error("prompt", "Value error, prompt must not be blank", "value_error", text, null);
+                }
                 return null;
             }
             return text;
@@ -216,13 +234,13 @@ public final class PredictRequestParser {
 
         private String text(String name, JsonNode node, int maxChars) {
             if (!node.isTextual()) {
-                error(name, "Input should be a valid string", "string_type");
+                error(name, "Input should be a valid string", "string_type", node, null);
                 return null;
             }
             String text = node.textValue();
             if (text.codePointCount(0, text.length()) > maxChars) {
-                error(name, "String should have at most " + maxChars + " characters",
-                        "string_too_long");
+                error(name, "String should have at most " + maxChars + " characters", "string_too_long", text,
+                        Map.of("max_length", maxChars));
                 return null;
             }
             return text;
@@ -234,11 +252,20 @@ public final class PredictRequestParser {
                 return fallback;
             }
             if (!node.isNumber()) {
-                error(name, "Input should be a valid number", "float_type");
+                if (node.isTextual() && !isNumber(node.textValue())) {
+                    error(name, "Input should be a valid number, unable to parse string as a number",
+                            "float_parsing", node, null);
+                } else {
+                    error(name, "Input should be a valid number", "float_type", node, null);
+                }
                 return fallback;
             }
             double value = node.doubleValue();
-            checkRange(name, value, min, max);
+            if (!Double.isFinite(value)) {      // beyond double's range, e.g. 1e400
+                error(name, "Input should be a finite number", "finite_number", node, null);
+                return fallback;
+            }
+            checkRange(name, node, value, min, max);
             return value;
         }
 
@@ -258,13 +285,13 @@ public final class PredictRequestParser {
             return integral("seed", node, 0, Long.MAX_VALUE).orElse(null);
         }
 
-        private void checkRange(String name, double value, double min, double max) {
+        private void checkRange(String name, JsonNode input, double value, double min, double max) {
             if (value < min) {
-                error(name, "Input should be greater than or equal to " + formatLimit(min),
-                        "greater_than_equal");
+                error(name, "Input should be greater than or equal to " + formatLimit(min), "greater_than_equal",
+                        input, Map.of("ge", min));
             } else if (value > max) {
-                error(name, "Input should be less than or equal to " + formatLimit(max),
-                        "less_than_equal");
+                error(name, "Input should be less than or equal to " + formatLimit(max), "less_than_equal",
+                        input, Map.of("le", max));
             }
         }
 
@@ -279,21 +306,26 @@ public final class PredictRequestParser {
             } else if (node.isNumber() && node.decimalValue().stripTrailingZeros().scale() <= 0) {
                 value = node.decimalValue().toBigIntegerExact();
             } else if (node.isNumber()) {
-                error(name,
-                        "Input should be a valid integer, got a number with a fractional part", "int_from_float");
+                error(name, "Input should be a valid integer, got a number with a fractional part",
+                        "int_from_float", node, null);
                 return Optional.empty();
             } else {
-                error(name, "Input should be a valid integer", "int_type");
+                if (node.isTextual() && !isNumber(node.textValue())) {
+                    error(name, "Input should be a valid integer, unable to parse string as an integer",
+                            "int_parsing", node, null);
+                } else {
+                    error(name, "Input should be a valid integer", "int_type", node, null);
+                }
                 return Optional.empty();
             }
             if (value.compareTo(BigInteger.valueOf(min)) < 0) {
-                error(name, "Input should be greater than or equal to " + min,
-                        "greater_than_equal");
+                error(name, "Input should be greater than or equal to " + min, "greater_than_equal", node,
+                        Map.of("ge", min));
                 return Optional.empty();
             }
             if (value.compareTo(BigInteger.valueOf(max)) > 0) {
-                error(name, "Input should be less than or equal to " + max,
-                        "less_than_equal");
+                error(name, "Input should be less than or equal to " + max, "less_than_equal", node,
+                        Map.of("le", max));
                 return Optional.empty();
             }
             return Optional.of(value.longValueExact());
@@ -306,9 +338,9 @@ public final class PredictRequestParser {
             }
             String name = text("scheduler", node, Integer.MAX_VALUE);
             if (name != null && available != null && !available.contains(name)) {
-                error("scheduler", "Input should be "
-                        + available.stream().map(s -> "'" + s + "'").collect(Collectors.joining(", ")),
-                        "literal_error");
+                String expected = expected(available);
+                error("scheduler", "Input should be " + expected, "literal_error", node,
+                        Map.of("expected", expected));
             }
             return name;
         }
@@ -342,7 +374,7 @@ public final class PredictRequestParser {
             if (!audioToAudio) {
                 if (node != null && !node.isNull()) {
                     error("strength", "Value error, strength applies to audio-to-audio only: "
-                            + "give audio_input_b64 or leave strength out", "value_error");
+                            + "give audio_input_b64 or leave strength out", "value_error", node, null);
                 }
                 return null;
             }
@@ -361,15 +393,32 @@ public final class PredictRequestParser {
         private String validClientJobId(List<Object> loc, String id) {
             if (id != null && !CLIENT_JOB_ID.matcher(id).matches()) {
                 errors.add(new ValidationError(loc, "String should match pattern '" + CLIENT_JOB_ID_PATTERN + "'",
-                        "string_pattern_mismatch"));
+                        "string_pattern_mismatch", id, Map.of("pattern", CLIENT_JOB_ID_PATTERN)));
                 return null;
             }
             return id;
         }
     }
 
+    /** As pydantic writes a float bound in a message: 30.0 as "30", 12.5 as "12.5". */
     private static String formatLimit(double limit) {
-        return limit == Math.rint(limit) && Math.abs(limit) < 1e15
-                ? String.format(Locale.ROOT, "%.1f", limit) : Double.toString(limit);
+        return BigDecimal.valueOf(limit).stripTrailingZeros().toPlainString();
+    }
+
+    /** pydantic's literal list: 'a', 'b' or 'c'. */
+    private static String expected(List<String> names) {
+        List<String> quoted = names.stream().map(s -> "'" + s + "'").toList();
+        return quoted.size() == 1 ? quoted.get(0)
+                : String.join(", ", quoted.subList(0, quoted.size() - 1)) + " or " + quoted.get(quoted.size() - 1);
+    }
+
+    /** Whether pydantic would read the string as a number (it would accept it; this parser wants JSON numbers). */
+    private static boolean isNumber(String text) {
+        try {
+            new BigDecimal(text.strip());
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 }

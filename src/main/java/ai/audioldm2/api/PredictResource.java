@@ -1,6 +1,7 @@
 package ai.audioldm2.api;
 
 import ai.audioldm2.jobs.TracedResult;
+import ai.audioldm2.pipeline.InvalidGenerationRequestException;
 import ai.audioldm2.config.ServiceConfig;
 import ai.audioldm2.jobs.GenerationService;
 import ai.audioldm2.jobs.Job;
@@ -50,6 +51,8 @@ import java.util.function.Function;
 @Path("/predict")
 public class PredictResource {
 
+    private static final List<Object> BODY = List.of("body");
+
     @Inject
     GenerationService generation;
 
@@ -97,8 +100,9 @@ public class PredictResource {
             @Context HttpHeaders headers,
             @Context HttpServerResponse connection) {
         long received = System.nanoTime();
-        PredictRequest request = parser.parse(body, clientJobIdQuery, Schedulers.names());
-        PlannedGeneration planned = generation.plan(request.toGeneration(), request.clientJobId());
+        JsonNode json = parser.read(body);
+        PredictRequest request = parser.parseItem(json, BODY, clientJobIdQuery, Schedulers.names());
+        PlannedGeneration planned = plan(request, json, BODY);
         boolean wav = AudioAnswers.prefersWav(headers.getAcceptableMediaTypes());
         Job<TracedResult> job = generation.submit(planned, tracing.parentOf(headers::getHeaderString));
         return answerWhenDone(job, connection, generated -> answers.answer(request, generated, wav))
@@ -140,7 +144,7 @@ public class PredictResource {
             List<Object> location = List.of("body", "requests", i);
             try {
                 PredictRequest request = parser.parseItem(items.get(i), location, null, Schedulers.names());
-                work.add(generation.plan(request.toGeneration(), request.clientJobId()));
+                work.add(plan(request, items.get(i), location));
                 accepted.add(i);
                 requests.add(request);
             } catch (RuntimeException e) {
@@ -159,6 +163,15 @@ public class PredictResource {
             }
             return Response.ok(List.of(slots), MediaType.APPLICATION_JSON_TYPE).build();
         });
+    }
+
+    /** The pipeline's plan of a parsed request; a refusal is a 422 that carries the value sent (pydantic's input). */
+    private PlannedGeneration plan(PredictRequest request, JsonNode json, List<Object> location) {
+        try {
+            return generation.plan(request.toGeneration(), request.clientJobId());
+        } catch (InvalidGenerationRequestException e) {
+            throw new RequestValidationException(List.of(ItemError.refusal(e, location, json)));
+        }
     }
 
     /**

@@ -31,6 +31,8 @@ public interface ServiceConfig {
 
     Defaults defaults();
 
+    Api api();
+
     DeviceMemory deviceMemory();
 
     /** How the ONNX sessions run; mirrors {@link ai.audioldm2.onnx.RuntimeOptions}. */
@@ -118,6 +120,13 @@ public interface ServiceConfig {
     }
 
     /** Values used when a request leaves a field out. */
+    /** How the API names things for its clients. */
+    interface Api {
+        /** native (audio_b64, meta) or fleet (audio_base64, metadata): see {@link FieldNames}. */
+        @WithDefault("native")
+        FieldNames fieldNames();
+    }
+
     interface Defaults {
         /** Unset means no negative prompt. */
         Optional<String> negativePrompt();

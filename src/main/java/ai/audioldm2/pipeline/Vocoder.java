@@ -27,8 +27,8 @@ record Vocoder(OrtEnvironment env, OrtSession session) {
 
     /**
      * diffusers' {@code audio[:, :original_waveform_length]}: the latent height is int(duration / seconds per frame)
-     * rounded to the VAE scale, so the vocoder can make fewer samples than asked for (1.13 s: 17920 of 18080), and
-     * then all of them are returned.
+     * rounded to the VAE scale, so the vocoder can make fewer samples than asked for (1.13 s: 112 frames, which a
+     * 160-samples-a-frame vocoder makes 17920 of the 18080 samples asked for), and then all of them are returned.
      */
     static float[][] cut(FloatTensor waveform, int samples) {
         int rows = waveform.dim(0);

@@ -54,7 +54,7 @@ class ErrorResponsesTest {
                 .body("detail[0].type", equalTo("extra_forbidden"))
                 .body("detail[1].loc", equalTo(List.of("body", "prompt")))
                 .body("detail[2].loc", equalTo(List.of("body", "duration")))
-                .body("detail[2].msg", equalTo("Input should be less than or equal to 4.0"))
+                .body("detail[2].msg", equalTo("Input should be less than or equal to 4"))
                 .body("detail[3].loc", equalTo(List.of("body", "num_inference_steps")))
                 .body("detail[3].type", equalTo("greater_than_equal"));
     }
@@ -157,7 +157,8 @@ class ErrorResponsesTest {
                         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(422, response.statusCode());
-        assertEquals("{\"detail\":[{\"loc\":[\"body\"],\"msg\":\"Field required\",\"type\":\"missing\"}]}",
-                response.body());
+        // FastAPI's own answer to a missing body, pydantic v2's keys in its order (issue 16: input is always there)
+        assertEquals("{\"detail\":[{\"type\":\"missing\",\"loc\":[\"body\"],\"msg\":\"Field required\","
+                + "\"input\":null}]}", response.body());
     }
 }
