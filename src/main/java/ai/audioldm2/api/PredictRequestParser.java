@@ -260,11 +260,7 @@ public final class PredictRequestParser {
                 }
                 return fallback;
             }
-            double value = node.doubleValue();
-            if (!Double.isFinite(value)) {      // beyond double's range, e.g. 1e400
-                error(name, "Input should be a finite number", "finite_number", node, null);
-                return fallback;
-            }
+            double value = node.doubleValue();     // 1e400 is infinite, and out of range as for pydantic
             checkRange(name, node, value, min, max);
             return value;
         }
@@ -303,6 +299,9 @@ public final class PredictRequestParser {
             BigInteger value;
             if (node.isIntegralNumber()) {
                 value = node.bigIntegerValue();
+            } else if (node.isNumber() && !Double.isFinite(node.doubleValue())) {   // 1e400: no decimal value
+                error(name, "Input should be a finite number", "finite_number", node, null);
+                return Optional.empty();
             } else if (node.isNumber() && node.decimalValue().stripTrailingZeros().scale() <= 0) {
                 value = node.decimalValue().toBigIntegerExact();
             } else if (node.isNumber()) {

@@ -33,6 +33,8 @@ public interface ServiceConfig {
 
     Api api();
 
+    Auth auth();
+
     DeviceMemory deviceMemory();
 
     /** How the ONNX sessions run; mirrors {@link ai.audioldm2.onnx.RuntimeOptions}. */
@@ -125,6 +127,19 @@ public interface ServiceConfig {
         /** native (audio_b64, meta) or fleet (audio_base64, metadata): see {@link FieldNames}. */
         @WithDefault("native")
         FieldNames fieldNames();
+    }
+
+    /** Optional bearer tokens (api.BearerTokenAuth); none configured means no authentication, as in the fleet. */
+    interface Auth {
+        /** Accepted tokens, comma separated (AUDIOLDM2_AUTH_TOKENS). */
+        Optional<List<String>> tokens();
+
+        /** A file of accepted tokens, one a line (AUDIOLDM2_AUTH_TOKENS_FILE); read at start. */
+        Optional<Path> tokensFile();
+
+        /** With tokens: leave /q/metrics, /q/openapi and the Swagger UI open (true) or behind the token (false). */
+        @WithDefault("false")
+        boolean openDocsAndMetrics();
     }
 
     interface Defaults {
