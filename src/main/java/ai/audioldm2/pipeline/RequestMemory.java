@@ -180,16 +180,24 @@ public record RequestMemory(ModelConfig config, long budget) {
         }
         double exact = frames * config.secondsPerMelFrame();
         for (double step : new double[] {0.01, 0.0001}) {
-            double seconds = Math.floor(exact / step + 1e-6) * step;
-            seconds = Double.parseDouble(String.format(Locale.ROOT, "%.4f", seconds));
+            // the multiple of step nearest below, then moved to the last one diffusers' height keeps within frames
+            double seconds = rounded(Math.floor(exact / step + 1e-6) * step);
+            while (GenerationPlan.melFramesOf(rounded(seconds + step), config) <= frames) {
+                seconds = rounded(seconds + step);
+            }
             while (seconds >= config.minDurationSeconds() && GenerationPlan.melFramesOf(seconds, config) > frames) {
-                seconds = Double.parseDouble(String.format(Locale.ROOT, "%.4f", seconds - step));
+                seconds = rounded(seconds - step);
             }
             if (seconds >= config.minDurationSeconds()) {
                 return OptionalDouble.of(seconds);
             }
         }
         return OptionalDouble.of(config.minDurationSeconds());
+    }
+
+    /** The double a JSON number with at most four decimals parses to. */
+    private static double rounded(double seconds) {
+        return Double.parseDouble(String.format(Locale.ROOT, "%.4f", seconds));
     }
 
     /**
