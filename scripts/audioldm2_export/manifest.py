@@ -58,6 +58,43 @@ def model_config(pipe, dims) -> dict:
         # The AudioLDM (v1) mel front end for audio-to-audio; matches the vocoder's mel layout.
         "stft": {"n_fft": 1024, "win_length": 1024, "hop_length": hop, "fmin": 0,
                  "fmax": int(vocoder.sampling_rate) // 2, "mel_bins": int(vocoder.model_in_dim)},
+        "geometry": geometry(pipe),
+    }
+
+
+def _self_attention_heads(block) -> int:
+    """Heads of the block's self-attention (attn1 of its first transformer), 0 when it has none."""
+    attentions = [a for a in getattr(block, "attentions", None) or [] if a is not None]
+    if not attentions:
+        return 0
+    first = attentions[0]
+    return int(first.transformer_blocks[0].attn1.heads if hasattr(first, "transformer_blocks") else first.heads)
+
+
+def geometry(pipe) -> dict:
+    """The activation sizes Java's per-request memory estimate needs (docs/BUNDLE.md "geometry"), read from the
+    modules rather than the configs, whose head counts diffusers names inconsistently (diffusers #2011)."""
+    unet = pipe.unet
+    levels = len(unet.config.block_out_channels)
+    decoder = pipe.vae.decoder
+    vocoder = pipe.vocoder.config
+    return {
+        "unet": {
+            "block_out_channels": [int(c) for c in unet.config.block_out_channels],
+            # level i: the down block i and the up block that runs at its resolution
+            "self_attention_heads": [max(_self_attention_heads(unet.down_blocks[i]),
+                                         _self_attention_heads(unet.up_blocks[levels - 1 - i]))
+                                     for i in range(levels)],
+            "mid_self_attention_heads": _self_attention_heads(unet.mid_block),
+        },
+        "vae_decoder": {
+            "block_out_channels": [int(c) for c in pipe.vae.config.block_out_channels],
+            "mid_self_attention_heads": _self_attention_heads(decoder.mid_block),
+        },
+        "vocoder": {
+            "upsample_initial_channel": int(vocoder.upsample_initial_channel),
+            "upsample_rates": [int(r) for r in vocoder.upsample_rates],
+        },
     }
 
 

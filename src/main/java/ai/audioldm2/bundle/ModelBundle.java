@@ -135,6 +135,14 @@ public final class ModelBundle {
         return dtypes;
     }
 
+    /**
+     * The checked manifest of the bundle in {@code dir}, without verifying its files: for what is known before the
+     * model loads (the OpenAPI document's limits). Throws {@link ModelBundleException} as {@link #open} does.
+     */
+    public static BundleManifest manifestOf(Path dir) {
+        return readManifest(dir.resolve(MANIFEST));
+    }
+
     private static BundleManifest readManifest(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new ModelBundleException("not a model bundle: " + file.getParent() + " has no " + MANIFEST);

@@ -22,7 +22,8 @@ public record ModelConfig(
         @JsonProperty(value = "t5_eos_id", required = true) long t5EosId,
         @JsonProperty("stft") Stft stft,
         @JsonProperty("clap_feature_extractor") ClapFeatures clapFeatureExtractor,
-        @JsonProperty("clap_logit_scale") Double clapLogitScale) {
+        @JsonProperty("clap_logit_scale") Double clapLogitScale,
+        @JsonProperty("geometry") ModelGeometry geometry) {
 
     /**
      * The log-mel front end of audio-to-audio (AudioLDM's TacotronSTFT); null in bundles exported before it.
@@ -53,6 +54,11 @@ public record ModelConfig(
                        @JsonProperty(value = "hidden", required = true) int hidden) {
     }
 
+    /** The manifest's activation sizes, or {@link ModelGeometry#conservative} for a manifest without them. */
+    public ModelGeometry geometryOrConservative() {
+        return geometry != null ? geometry : ModelGeometry.conservative(this);
+    }
+
     /** Seconds of audio per mel frame (diffusers' vocoder_upsample_factor: prod(upsample_rates) / sampling_rate). */
     public double secondsPerMelFrame() {
         return (double) vocoderHop / samplingRate;
@@ -80,6 +86,9 @@ public record ModelConfig(
         if (!(vaeScalingFactor > 0) || !Double.isFinite(vaeScalingFactor)) {
             throw new ModelBundleException("manifest.json: config.vae_scaling_factor must be a positive number, got "
                     + vaeScalingFactor);
+        }
+        if (geometry != null) {
+            geometry.validate();
         }
         if (stft != null && stft.melBins() != melBins) {
             throw new ModelBundleException("manifest.json: config.stft.mel_bins " + stft.melBins()

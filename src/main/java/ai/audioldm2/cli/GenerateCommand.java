@@ -16,7 +16,9 @@ import ai.audioldm2.pipeline.GenerationRequest;
 import ai.audioldm2.pipeline.GenerationResult;
 import ai.audioldm2.pipeline.Stage;
 import ai.audioldm2.random.Seeds;
+import io.quarkus.runtime.configuration.MemorySizeConverter;
 import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -140,6 +142,11 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--cpu-fallback", description = "Run on CPU when the provider is unavailable instead of failing.")
     boolean cpuFallback;
 
+    @Option(names = "--max-request-memory", paramLabel = "SIZE", converter = MemorySizes.class,
+            description = "Most memory the request may add, e.g. 6G; a heavier one is refused (default: half the "
+                    + "machine's memory less the model's files).")
+    long maxRequestMemory;
+
     @Option(names = "--out", required = true, paramLabel = "FILE.wav", description = "Output WAV file.")
     Path out;
 
@@ -163,11 +170,19 @@ public final class GenerateCommand implements Callable<Integer> {
             AudioEncoder format = encoder();
             GenerationRequest request = request(prompt(), inputAudio());
             RuntimeOptions options = executionProvider.runtimeOptions().cpuFallback(cpuFallback).intraOpThreads(threads)
-                    .optimizedModelDir(optimizedModelDir).build();
+                    .optimizedModelDir(optimizedModelDir).maxRequestMemory(maxRequestMemory).build();
             return generate(request, options, format);
         } catch (UsageException e) {
             stderr.println("error: " + e.getMessage());
             return EXIT_USAGE;
+        }
+    }
+
+    /** Quarkus' memory sizes (64M, 6G, plain bytes), as audioldm2.limits.max-request-memory takes them. */
+    static final class MemorySizes implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            return new MemorySizeConverter().convert(value).asLongValue();
         }
     }
 
@@ -230,6 +245,8 @@ public final class GenerateCommand implements Callable<Integer> {
             GenerationPlan plan = pipeline.plan(request);
             stderr.printf(Locale.ROOT, "load %d ms (%s, %s)%n", (System.nanoTime() - loadStart) / 1_000_000,
                     pipeline.info().name(), pipeline.info().executionProvider());
+            stderr.printf(Locale.ROOT, "memory estimate %d MB (budget %d MB)%n",
+                    pipeline.memory().estimate(plan) >> 20, pipeline.memory().budget() >> 20);
             writeResult(pipeline.generate(plan, new StageLog(stderr)), format);
             return EXIT_OK;
         } catch (IllegalArgumentException e) {      // InvalidGenerationRequestException and bad option values

@@ -119,6 +119,12 @@ public interface ServiceConfig {
         /** Largest audio-to-audio input file, decoded from base64 (a larger one is refused with 413). */
         @WithDefault("12M")
         MemorySize maxInputBytes();
+
+        /**
+         * Most memory one request may add to the process, by the estimate of ai.audioldm2.pipeline.RequestMemory; a
+         * heavier one is refused with 422. Unset: half the machine's memory less the model's files.
+         */
+        Optional<MemorySize> maxRequestMemory();
     }
 
     /** Values used when a request leaves a field out. */

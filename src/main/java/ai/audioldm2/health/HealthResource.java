@@ -4,6 +4,7 @@ import ai.audioldm2.config.ServiceConfig;
 import ai.audioldm2.jobs.GenerationService;
 import ai.audioldm2.jobs.ModelState;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.smallrye.common.annotation.NonBlocking;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -31,9 +32,14 @@ public class HealthResource {
     @Inject
     ServiceConfig config;
 
-    /** The body; model and reason appear only when known. */
+    /**
+     * The body; model, reason and max_duration_seconds appear only when known. max_duration_seconds is the longest
+     * duration served at the default settings (one waveform, the default guidance): the API's limit, or less where
+     * the per-request memory budget allows less.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Health(String status, String service, String version, String model, String reason) {
+    public record Health(String status, String service, String version, String model, String reason,
+                         @JsonProperty("max_duration_seconds") Double maxDurationSeconds) {
     }
 
     @GET
@@ -43,9 +49,11 @@ public class HealthResource {
     public Response health() {
         ModelState state = generation.modelState();
         return switch (state.status()) {
-            case READY -> Response.ok(new Health("ok", SERVICE, config.version(), state.info().sourceId(), null)).build();
-            case LOADING -> unavailable(new Health("loading", SERVICE, config.version(), null, null));
-            case FAILED -> unavailable(new Health("error", SERVICE, config.version(), null, state.error()));
+            case READY -> Response.ok(new Health("ok", SERVICE, config.version(), state.info().sourceId(), null,
+                    state.pipeline().memory().servedMaxDurationSeconds(config.limits().maxDuration(),
+                            config.defaults().guidanceScale() > 1.0))).build();
+            case LOADING -> unavailable(new Health("loading", SERVICE, config.version(), null, null, null));
+            case FAILED -> unavailable(new Health("error", SERVICE, config.version(), null, state.error(), null));
         };
     }
 

@@ -8,6 +8,7 @@ import ai.audioldm2.onnx.ExecutionProvider;
 import ai.audioldm2.onnx.RuntimeOptions;
 import ai.audioldm2.pipeline.AudioLdm2Pipeline;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.configuration.MemorySize;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -25,6 +26,16 @@ public class ModelLoader {
 
     /** The committed random test bundle, relative to the working directory (the repository root). */
     static final Path TINY_TEST_BUNDLE = Path.of("models-onnx", "tiny-random");
+
+    /** The bundle the service serves: audioldm2.model-dir, or the committed tiny test bundle. */
+    public static Path servedBundle(ServiceConfig config) {
+        return config.modelDir().orElse(TINY_TEST_BUNDLE);
+    }
+
+    /** audioldm2.limits.max-request-memory in bytes, 0 when unset (derived from the machine). */
+    public static long maxRequestMemory(ServiceConfig config) {
+        return config.limits().maxRequestMemory().map(MemorySize::asLongValue).orElse(0L);
+    }
 
     private static final Logger LOG = Logger.getLogger(ModelLoader.class);
 
@@ -108,9 +119,8 @@ public class ModelLoader {
     }
 
     private Path bundleDir() {
-        Optional<Path> configured = config.modelDir();
-        if (configured.isPresent()) {
-            return configured.get();
+        if (config.modelDir().isPresent()) {
+            return servedBundle(config);
         }
         LOG.warn("""
 
@@ -119,7 +129,7 @@ public class ModelLoader {
                 * TEST bundle models-onnx/tiny-random: its weights are random, it makes noise, *
                 * not audio. Export a real checkpoint and point AUDIOLDM2_MODEL_DIR at it.     *
                 *****************************************************************************""");
-        return TINY_TEST_BUNDLE;
+        return servedBundle(config);
     }
 
     private RuntimeOptions runtimeOptions() {
@@ -128,7 +138,8 @@ public class ModelLoader {
                 .deviceId(runtime.deviceId()).intraOpThreads(runtime.intraOpThreads())
                 .interOpThreads(runtime.interOpThreads()).optimizationLevel(runtime.optimization())
                 .optimizedModelDir(runtime.optimizedModelDir().orElse(null))
-                .providerLibrary(runtime.providerLibrary().orElse(null)).build();
+                .providerLibrary(runtime.providerLibrary().orElse(null))
+                .maxRequestMemory(maxRequestMemory(config)).build();
     }
 
     private DeviceMemoryCheck deviceMemoryCheck() {

@@ -3,7 +3,7 @@ package ai.audioldm2.onnx;
 import java.nio.file.Path;
 
 /**
- * How the ONNX sessions run. Build it with {@link #builder()}: eight positional values of four types are easy to
+ * How the ONNX sessions run. Build it with {@link #builder()}: nine positional values of five types are easy to
  * swap by mistake, and the builder holds the one set of defaults.
  *
  * @param executionProvider  cpu, cuda, migraphx or rocm
@@ -14,6 +14,8 @@ import java.nio.file.Path;
  * @param optimizationLevel  disable, basic, extended or all
  * @param optimizedModelDir  where optimized graphs are cached between starts; null to skip
  * @param providerLibrary    plugin EP library to register (MIGraphX route), null if none
+ * @param maxRequestMemory   bytes one request may add to the process; 0 derives it from the machine
+ *                           (ai.audioldm2.pipeline.RequestMemory#budget)
  */
 public record RuntimeOptions(
         String executionProvider,
@@ -23,7 +25,8 @@ public record RuntimeOptions(
         int interOpThreads,
         String optimizationLevel,
         Path optimizedModelDir,
-        Path providerLibrary) {
+        Path providerLibrary,
+        long maxRequestMemory) {
 
     public static Builder builder() {
         return new Builder();
@@ -44,6 +47,7 @@ public record RuntimeOptions(
         private String optimizationLevel = "all";
         private Path optimizedModelDir;
         private Path providerLibrary;
+        private long maxRequestMemory;
 
         private Builder() {
         }
@@ -88,9 +92,14 @@ public record RuntimeOptions(
             return this;
         }
 
+        public Builder maxRequestMemory(long bytes) {
+            this.maxRequestMemory = bytes;
+            return this;
+        }
+
         public RuntimeOptions build() {
             return new RuntimeOptions(executionProvider, cpuFallback, deviceId, intraOpThreads, interOpThreads,
-                    optimizationLevel, optimizedModelDir, providerLibrary);
+                    optimizationLevel, optimizedModelDir, providerLibrary, maxRequestMemory);
         }
     }
 }

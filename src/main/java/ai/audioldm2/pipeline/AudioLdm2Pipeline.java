@@ -23,6 +23,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -63,10 +64,12 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
     private final AudioToAudio audioToAudio;
     private final ClapRanker ranker;
     private final ModelInfo info;
+    private final RequestMemory memory;
 
     private AudioLdm2Pipeline(ModelBundle bundle, SchedulerConfig schedulerConfig, SessionFactory factory,
-                              PromptTokenizers tokenizers, Map<String, OrtSession> sessions) {
+                              PromptTokenizers tokenizers, Map<String, OrtSession> sessions, long maxRequestMemory) {
         this.config = bundle.config();
+        this.memory = RequestMemory.of(bundle.manifest(), maxRequestMemory);
         this.schedulerConfig = schedulerConfig;
         this.tokenizers = tokenizers;
         this.sessions = sessions;
@@ -103,7 +106,8 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
             List<String> graphs = Stream.concat(ModelBundle.GENERATION_GRAPHS.stream(),
                     OPTIONAL_GRAPHS.stream().filter(bundle.manifest().graphs()::containsKey)).toList();
             sessions = factory.openAll(bundle, graphs);
-            return new AudioLdm2Pipeline(bundle, schedulerConfig, factory, tokenizers, sessions);
+            return new AudioLdm2Pipeline(bundle, schedulerConfig, factory, tokenizers, sessions,
+                    options.maxRequestMemory());
         } catch (RuntimeException e) {
             closeAll(sessions, tokenizers);
             throw e;
@@ -114,6 +118,11 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
         return info;
     }
 
+    /** The per-request memory estimate and budget that {@link #plan} holds requests to. */
+    public RequestMemory memory() {
+        return memory;
+    }
+
     /**
      * Checks a request against this bundle and derives what {@link #generate(GenerationPlan, GenerationObserver)}
      * runs. Plan before queueing: a request that cannot run is refused at once, and is not planned again.
@@ -121,7 +130,7 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
      * @throws InvalidGenerationRequestException naming the field at fault and its allowed range
      */
     public GenerationPlan plan(GenerationRequest request) {
-        GenerationPlan plan = GenerationPlan.of(request, config, info.schedulers(), this::scheduler);
+        GenerationPlan plan = GenerationPlan.of(request, memory, info.schedulers(), this::scheduler);
         if (plan.inputAudio() != null && audioToAudio == null) {
             throw new InvalidGenerationRequestException("audio_input", "audio-to-audio needs the vae_encoder graph, "
                     + "which model bundle " + info.name() + " does not have");
@@ -185,13 +194,21 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
 
     /**
      * Runs the plans of several single-prompt text-to-audio requests of one {@link BatchShape} through the same
-     * UNet, VAE and vocoder calls ({@link BatchedGeneration}); results in request order.
+     * UNet, VAE and vocoder calls ({@link BatchedGeneration}); results in request order. Each planned request fits
+     * the memory budget alone; the plans run in as few consecutive runs as keep every run within it.
      *
      * @throws InvalidGenerationRequestException for a plan that does not share the first plan's shape
      */
     public List<GenerationResult> generateBatch(List<GenerationPlan> plans, GenerationObserver observer) {
-        return new BatchedGeneration(config, denoiser, vae, vocoder,
-                (plan, stages, sink) -> conditionOnText(plan, stages, sink).conditioning()).run(plans, observer);
+        BatchedGeneration batched = new BatchedGeneration(config, denoiser, vae, vocoder,
+                (plan, stages, sink) -> conditionOnText(plan, stages, sink).conditioning());
+        GenerationPlan first = plans.get(0);
+        int runSize = memory.rowsThatFit(first.guided(), first.melFrames(config), plans.size());
+        List<GenerationResult> results = new ArrayList<>(plans.size());
+        for (int from = 0; from < plans.size(); from += runSize) {
+            results.addAll(batched.run(plans.subList(from, Math.min(plans.size(), from + runSize)), observer));
+        }
+        return results;
     }
 
     /** The CLAP text embeddings (for ranking) and what the UNet is conditioned on. */

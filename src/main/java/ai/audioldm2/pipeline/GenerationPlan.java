@@ -40,8 +40,9 @@ public record GenerationPlan(GenerationRequest request, List<String> prompts, Li
     /** Headroom under Integer.MAX_VALUE for the vocoder's extra samples and array headers. */
     private static final long ARRAY_LIMIT = Integer.MAX_VALUE - (1 << 16);
 
-    static GenerationPlan of(GenerationRequest request, ModelConfig config, List<String> schedulerNames,
+    static GenerationPlan of(GenerationRequest request, RequestMemory memory, List<String> schedulerNames,
                              SchedulerFactory schedulers) {
+        ModelConfig config = memory.config();
         List<String> prompts = checkedPrompts(request.prompts());
         List<String> negatives = checkedNegatives(request.negativePrompts(), prompts.size());
         if (request.waveformsPerPrompt() < 1) {
@@ -59,6 +60,7 @@ public record GenerationPlan(GenerationRequest request, List<String> prompts, Li
         long rows = (long) prompts.size() * request.waveformsPerPrompt();
         boolean guided = request.guidanceScale() > 1.0;
         int height = melFrames(request.durationSeconds(), config, rows, guided);
+        memory.check(request.durationSeconds(), rows, guided, height);
         long[] latentShape = {rows, config.latentChannels(), height / config.vaeScaleFactor(),
                 config.melBins() / config.vaeScaleFactor()};
         int samples = (int) (request.durationSeconds() * config.samplingRate());
@@ -142,10 +144,7 @@ public record GenerationPlan(GenerationRequest request, List<String> prompts, Li
         }
         double secondsPerFrame = config.secondsPerMelFrame();
         int scale = config.vaeScaleFactor();
-        // the largest array of a run: waveforms (hop samples per frame), mel, or the UNet's guidance batch
-        double elementsPerFrame = Math.max(Math.max(config.vocoderHop(), config.melBins()),
-                (guided ? 2.0 : 1.0) * config.latentChannels() * config.melBins() / ((double) scale * scale));
-        double maxFrames = ARRAY_LIMIT / (rows * elementsPerFrame) - scale;
+        double maxFrames = arrayLimitFrames(config, rows, guided);
         if (maxFrames < scale) {
             throw new InvalidGenerationRequestException("num_waveforms_per_prompt", "too many waveforms in one "
                     + "request: " + rows + " (prompts x num_waveforms_per_prompt) do not fit one batch");
@@ -155,15 +154,36 @@ public record GenerationPlan(GenerationRequest request, List<String> prompts, Li
                     "duration must be at most %.1f s for %d waveform(s) in one request (Java array limit), got %s",
                     maxFrames * secondsPerFrame, rows, duration));
         }
-        int height = (int) (duration / secondsPerFrame);
-        if (height % scale != 0) {
-            height = (int) Math.ceil((double) height / scale) * scale;
-        }
+        int height = melFramesOf(duration, config);
         if (height < scale) {
             throw new InvalidGenerationRequestException("duration", "duration must be at least " + minimum
                     + " s for this model (one latent frame), got " + duration);
         }
         return height;
+    }
+
+    /** diffusers' height for a duration the array limit admits: int(duration / seconds per frame), rounded up. */
+    static int melFramesOf(double duration, ModelConfig config) {
+        int scale = config.vaeScaleFactor();
+        int height = (int) (duration / config.secondsPerMelFrame());
+        if (height % scale != 0) {
+            height = (int) Math.ceil((double) height / scale) * scale;
+        }
+        return height;
+    }
+
+    /** The most mel frames whose arrays fit Java's: waveforms (hop samples per frame), mel, or the UNet's batch. */
+    private static double arrayLimitFrames(ModelConfig config, long rows, boolean guided) {
+        int scale = config.vaeScaleFactor();
+        double elementsPerFrame = Math.max(Math.max(config.vocoderHop(), config.melBins()),
+                (guided ? 2.0 : 1.0) * config.latentChannels() * config.melBins() / ((double) scale * scale));
+        return ARRAY_LIMIT / (rows * elementsPerFrame) - scale;
+    }
+
+    /** {@link #arrayLimitFrames} as a whole number of latent frames (0 when not even one fits). */
+    static long maxMelFrames(ModelConfig config, long rows, boolean guided) {
+        int scale = config.vaeScaleFactor();
+        return Math.max(0, (long) Math.floor(arrayLimitFrames(config, rows, guided) / scale) * scale);
     }
 
     private static boolean acceptsWithoutEta(GenerationRequest request, SchedulerFactory schedulers) {

@@ -26,7 +26,8 @@ class PredictRequestParserTest {
 
     record Limits(MemorySize maxBodySize, int maxPromptChars, double minDuration, double maxDuration, int minSteps,
                   int maxSteps, double minGuidanceScale, double maxGuidanceScale, int maxWaveformsPerPrompt,
-                  int maxBatchItems, double maxInputDuration, MemorySize maxInputBytes)
+                  int maxBatchItems, double maxInputDuration, MemorySize maxInputBytes,
+                  Optional<MemorySize> maxRequestMemory)
             implements ServiceConfig.Limits {
     }
 
@@ -42,7 +43,7 @@ class PredictRequestParserTest {
     private static PredictRequestParser parser(Optional<String> negativePrompt) {
         return new PredictRequestParser(new ObjectMapper(),
                 new Limits(new MemorySize(BigInteger.valueOf(1 << 20)), 2000, 1.0, 30.0, 10, 500, 1.0, 20.0, 4, 8,
-                        1.5, new MemorySize(BigInteger.valueOf(MAX_INPUT_BYTES))),
+                        1.5, new MemorySize(BigInteger.valueOf(MAX_INPUT_BYTES)), Optional.empty()),
                 new Defaults(negativePrompt, 10.0, 200, 3.5, "ddim"));
     }
 

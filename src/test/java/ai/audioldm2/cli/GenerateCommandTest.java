@@ -141,6 +141,15 @@ class GenerateCommandTest {
     }
 
     @Test
+    void requestOverTheMemoryBudgetExitsWithOneLineNamingTheLargestDuration() {
+        int code = GenerateCommand.run("--model-dir", BUNDLE, "--prompt", "dog", "--duration", "4",
+                "--max-request-memory", "300M", "--out", tmp.resolve("x.wav").toString());
+        assertEquals(GenerateCommand.EXIT_USAGE, code);
+        assertOneErrorLine("the largest duration this model allows at these settings is 3.76 s");
+        assertFalse(Files.exists(tmp.resolve("x.wav")));
+    }
+
+    @Test
     void durationBelowTheBundleMinimumExitsWithOneLine() {
         int code = GenerateCommand.run("--model-dir", BUNDLE, "--prompt", "dog", "--duration", "0.001",
                 "--out", tmp.resolve("x.wav").toString());

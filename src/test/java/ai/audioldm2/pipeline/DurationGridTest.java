@@ -40,7 +40,7 @@ class DurationGridTest {
             for (int centis = 100; centis <= 3000; centis++) {
                 double duration = centis / 100.0;     // the double a JSON "1.13" parses to
                 GenerationPlan plan = GenerationPlan.of(GenerationRequest.of("rain", null, duration, 10, 3.5, 1,
-                        "ddim"), config, Schedulers.names(), (name, steps, eta) ->
+                        "ddim"), new RequestMemory(config, Long.MAX_VALUE), Schedulers.names(), (name, steps, eta) ->
                         Schedulers.create(name, schedulers, steps, eta));
                 int frames = plan.melFrames(config);
                 assertEquals(diffusersHeight(duration, config), frames, duration + " s: mel frames");
