@@ -145,6 +145,8 @@ test('several candidates play one by one, each with its score; a finished job ca
   await page.getByRole('button', { name: 'Play candidates one by one' }).click();
   await page.locator('#candidates .candidate').nth(1).and(page.locator('.playing')).waitFor({ timeout: 10_000 });
 
+  await page.screenshot({ path: path.join(BUILD, 'playground-candidates.png'), fullPage: true });
+
   const id = jobId(page);
   await page.getByRole('button', { name: 'Delete job', exact: true }).click();
   await page.locator('#job').waitFor({ state: 'hidden' });
