@@ -158,12 +158,12 @@ public class JdbcJobStore implements JobStore {
     }
 
     @Override
-    public boolean succeed(String id, String owner, String result, List<byte[]> audio) {
+    public boolean succeed(String id, String owner, String progress, String result, List<byte[]> audio) {
         long bytes = audio.stream().mapToLong(wav -> wav.length).sum();
         return transaction("store a result", connection -> {
-            if (update(connection, "UPDATE jobs SET status = 'succeeded', finished_at = ?, result_json = ?, "
-                    + "result_bytes = ?, lease_owner = NULL, lease_expires = NULL" + RUNNING_UNDER_OWNER,
-                    System.currentTimeMillis(), result, bytes, id, owner) != 1) {
+            if (update(connection, "UPDATE jobs SET status = 'succeeded', finished_at = ?, progress_json = ?, "
+                    + "result_json = ?, result_bytes = ?, lease_owner = NULL, lease_expires = NULL"
+                    + RUNNING_UNDER_OWNER, System.currentTimeMillis(), progress, result, bytes, id, owner) != 1) {
                 return false;
             }
             for (int k = 0; k < audio.size(); k++) {
@@ -175,10 +175,10 @@ public class JdbcJobStore implements JobStore {
     }
 
     @Override
-    public boolean fail(String id, String owner, String error) {
+    public boolean fail(String id, String owner, String progress, String error) {
         return transaction("store a failure", connection -> update(connection, "UPDATE jobs SET status = 'failed', "
-                + "finished_at = ?, error_json = ?, lease_owner = NULL, lease_expires = NULL" + RUNNING_UNDER_OWNER,
-                System.currentTimeMillis(), error, id, owner) == 1);
+                + "finished_at = ?, progress_json = ?, error_json = ?, lease_owner = NULL, lease_expires = NULL"
+                + RUNNING_UNDER_OWNER, System.currentTimeMillis(), progress, error, id, owner) == 1);
     }
 
     @Override

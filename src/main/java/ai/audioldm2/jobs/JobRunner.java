@@ -92,6 +92,7 @@ public class JobRunner {
                 TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(guarded(this::renew), renewMillis, renewMillis, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(guarded(this::prune), PRUNE_SECONDS, PRUNE_SECONDS, TimeUnit.SECONDS);
+        scheduler.execute(guarded(store::counts)); // opens the store and migrates its schema before the first job
         metrics.watchJobs(Arrays.stream(JobStatus.values()).map(JobStatus::label).toList(), this::countsForMetrics);
     }
 
@@ -166,26 +167,27 @@ public class JobRunner {
                     progress);
             running.put(job.id(), new Running(job, progress, handle));
             events.publish(views.of(job, JobProgress.NONE));
-            handle.result().whenComplete((generated, failure) -> finished(job, generated, failure));
+            handle.result().whenComplete((generated, failure) -> finished(job, progress, generated, failure));
         } catch (QueueFullException | ModelNotReadyException notNow) {
             store.requeue(job.id(), owner); // /predict took the worker meanwhile, or the model went away
         } catch (RuntimeException invalid) {
-            finished(job, null, invalid); // the stored request no longer passes the limits in effect
+            finished(job, progress, null, invalid); // the stored request no longer passes the limits in effect
         }
     }
 
-    private void finished(StoredJob job, TracedResult generated, Throwable failure) {
+    private void finished(StoredJob job, ProgressTracker progress, TracedResult generated, Throwable failure) {
         running.remove(job.id());
+        String last = views.json(progress.progress());
         try {
             if (failure == null) {
-                store.succeed(job.id(), owner, codec.result(job.id(), job.request(), generated),
+                store.succeed(job.id(), owner, last, codec.result(job.id(), job.request(), generated),
                         codec.audio(generated));
                 metrics.jobFinished(JobStatus.SUCCEEDED.label());
             } else if (GenerationService.isCancellation(failure)) {
                 metrics.jobFinished(JobStatus.CANCELLED.label()); // DELETE marked it in the store; shutdown queued it again
             } else {
                 LOG.errorf(failure, "job %s failed", job.id());
-                store.fail(job.id(), owner, views.json(codec.failure(failure)));
+                store.fail(job.id(), owner, last, views.json(codec.failure(failure)));
                 metrics.jobFinished(JobStatus.FAILED.label());
             }
             store.find(job.id()).ifPresent(stored -> events.publish(views.of(stored, null)));

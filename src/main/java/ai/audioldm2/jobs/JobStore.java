@@ -41,11 +41,11 @@ public interface JobStore {
     /** Extends the lease and records progress; false once the job is no longer running under {@code owner}. */
     boolean renew(String id, String owner, Instant leaseUntil, String progress);
 
-    /** Records the result and the audio of each candidate, best first; false when no longer owned. */
-    boolean succeed(String id, String owner, String result, List<byte[]> audio);
+    /** Records the result, the audio of each candidate (best first) and the last progress; false when no longer owned. */
+    boolean succeed(String id, String owner, String progress, String result, List<byte[]> audio);
 
-    /** Records the failure; false when no longer owned. */
-    boolean fail(String id, String owner, String error);
+    /** Records the failure and the last progress; false when no longer owned. */
+    boolean fail(String id, String owner, String progress, String error);
 
     /** Puts a job back in the queue to run again from the start; {@code owner} null for any running job. */
     boolean requeue(String id, String owner);
