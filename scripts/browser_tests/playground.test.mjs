@@ -150,6 +150,7 @@ test('several candidates play one by one, each with its score; a finished job ca
   const id = jobId(page);
   await page.getByRole('button', { name: 'Delete job', exact: true }).click();
   await page.locator('#job').waitFor({ state: 'hidden' });
+  assert.equal(await page.getByRole('status').textContent(), 'Job deleted.');
   assert.equal(await page.evaluate(async (jid) => (await fetch(`/jobs/${jid}`)).status, id), 404);
   assert.equal(await page.locator(`#history button[data-job-id="${id}"]`).count(), 0);
   page.check();
@@ -190,6 +191,12 @@ test('reload and find the job again in the history, and reopen it from there', T
   assert.match(await entry.textContent(), /^succeeded/);
   assert.equal(await entry.getAttribute('data-job-id'), id);
   await waitForStatus(page, 'succeeded'); // the URL's #job= reopens it
+  // The history's filter asks GET /jobs?status=.
+  const show = page.getByRole('combobox', { name: 'Show' });
+  await show.selectOption('cancelled');
+  await entry.waitFor({ state: 'detached' });
+  await show.selectOption('succeeded');
+  await entry.waitFor();
 
   // A new page without the job in its URL: the history lists it, a click opens it with its audio.
   const other = await openPage();

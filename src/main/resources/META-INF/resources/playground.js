@@ -198,6 +198,7 @@ async function onSubmit(event) {
     const res = await api('POST', '/jobs', form.body);
     if (res.ok && res.data && res.data.id) {
       openJob(res.data, { randomSeed: form.randomSeed });
+      $('job').scrollIntoView({ block: 'nearest' }); // below the form on a narrow screen
       refreshHistory();
     } else {
       showRefusal(res, form.withFile);
@@ -233,6 +234,7 @@ function closeStream() {
 function openJob(view, { randomSeed = null } = {}) {
   closeStream();
   current = { id: view.id, view, randomSeed, rendered: null };
+  $('notice').textContent = '';
   history.replaceState(null, '', `#job=${encodeURIComponent(view.id)}`);
   $('job').hidden = false;
   renderJob(view);
@@ -438,7 +440,7 @@ function jobGone(message = 'This job no longer exists.') {
   history.replaceState(null, '', location.pathname + location.search);
   $('job').hidden = true;
   showFormError(null);
-  $('history-empty').textContent = message;
+  $('notice').textContent = message;
   refreshHistory();
 }
 
@@ -484,7 +486,9 @@ function playAll() {
 
 async function refreshHistory() {
   let res;
-  try { res = await api('GET', `/jobs?limit=${HISTORY_LIMIT}`); } catch { res = null; }
+  const status = $('history-status').value;
+  const query = `limit=${HISTORY_LIMIT}` + (status ? `&status=${encodeURIComponent(status)}` : '');
+  try { res = await api('GET', `/jobs?${query}`); } catch { res = null; }
   const empty = $('history-empty');
   if (!res || !res.ok || !res.data || !Array.isArray(res.data.jobs)) {
     empty.textContent = `History unavailable${res ? ` (${res.status})` : ''}.`;
@@ -513,7 +517,7 @@ async function refreshHistory() {
   });
   $('history').replaceChildren(...items);
   empty.hidden = items.length > 0;
-  if (!items.length) empty.textContent = 'No jobs yet.';
+  if (!items.length) empty.textContent = status ? `No ${status} jobs.` : 'No jobs yet.';
   markHistory();
 }
 
@@ -559,6 +563,7 @@ async function init() {
   $('reuse').addEventListener('click', () => current && fillForm(current.view.request));
   $('play-all').addEventListener('click', playAll);
   $('history-refresh').addEventListener('click', refreshHistory);
+  $('history-status').addEventListener('change', refreshHistory);
   setInterval(() => { if (document.visibilityState === 'visible') refreshHistory(); }, 15000);
   showHealth();
   await Promise.all([loadSchema(), refreshHistory()]);
