@@ -2,6 +2,9 @@ package ai.audioldm2.api;
 
 import ai.audioldm2.jobs.Eventually;
 import ai.audioldm2.jobs.GenerationService;
+import ai.audioldm2.jobs.JobStoreSelection;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.agroal.DataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
@@ -16,11 +19,15 @@ import java.io.InputStreamReader;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.matchesPattern;
@@ -39,6 +46,10 @@ class JobsResourceTest {
 
     @Inject
     GenerationService generation;
+
+    @Inject
+    @DataSource(JobStoreSelection.EMBEDDED)
+    AgroalDataSource store;
 
     @BeforeEach
     void modelLoaded() {
@@ -102,6 +113,24 @@ class JobsResourceTest {
                 .contentType("image/png").extract().asByteArray();
         assertEquals((byte) 0x89, png[0]);
         assertEquals('P', png[1]);
+    }
+
+    @Test
+    void damagedStoredAudioIsNeverServedAndTheJobRunsAgain() throws Exception {
+        String id = submitted("{\"prompt\": \"fragile\", \"duration\": 0.5, \"seed\": 5}");
+        finished(id);
+        byte[] original = given().get("/jobs/" + id + "/audio").then().statusCode(200).extract().asByteArray();
+        try (Connection connection = store.getConnection();
+             PreparedStatement damage = connection.prepareStatement(
+                     "UPDATE job_audio SET wav = ? WHERE job_id = ?")) {
+            damage.setBytes(1, new byte[] {'R', 'I', 'F', 'F'});
+            damage.setString(2, id);
+            assertEquals(1, damage.executeUpdate());
+        }
+        given().get("/jobs/" + id + "/audio").then().statusCode(409).body("detail", containsString("damaged"));
+        assertEquals("succeeded", finished(id).getString("status"));
+        assertArrayEquals(original, given().get("/jobs/" + id + "/audio").then().statusCode(200).extract()
+                .asByteArray());
     }
 
     @Test
@@ -179,16 +208,16 @@ class JobsResourceTest {
         // the one worker is busy until the stream is open, so the stream sees the job from the queue to the end
         String blocker = submitted("{\"prompt\": \"blocker\", \"duration\": 4.0, \"num_inference_steps\": 500}");
         String id = submitted("{\"prompt\": \"sse\", \"duration\": 0.5, \"num_inference_steps\": 6}");
-        List<String[]> events = new ArrayList<>();
+        List<String[]> events = new CopyOnWriteArrayList<>();
         Thread reader = new Thread(() -> {
             try {
-                events.addAll(readEvents(id, Integer.MAX_VALUE));
+                readEvents(id, Integer.MAX_VALUE, events);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
         });
         reader.start();
-        Thread.sleep(300);
+        Eventually.await("the stream is open", () -> !events.isEmpty());
         given().delete("/jobs/" + blocker).then().statusCode(200);
         reader.join(60_000);
         assertEquals("queued", JsonPath.from(events.get(0)[1]).getString("status"));
@@ -219,12 +248,17 @@ class JobsResourceTest {
 
     /** (name, data) of each event until the stream ends or {@code most} were read. */
     private static List<String[]> readEvents(String id, int most) throws Exception {
+        List<String[]> events = new ArrayList<>();
+        readEvents(id, most, events);
+        return events;
+    }
+
+    private static void readEvents(String id, int most, List<String[]> events) throws Exception {
         HttpURLConnection connection = (HttpURLConnection) URI.create(
                 RestAssured.baseURI + ":" + RestAssured.port + "/jobs/" + id + "/events").toURL().openConnection();
         connection.setReadTimeout(60_000);
         assertEquals(200, connection.getResponseCode());
         assertTrue(connection.getContentType().startsWith("text/event-stream"));
-        List<String[]> events = new ArrayList<>();
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(connection.getInputStream(),
                 StandardCharsets.UTF_8))) {
             String name = null;
@@ -243,6 +277,5 @@ class JobsResourceTest {
         } finally {
             connection.disconnect();
         }
-        return events;
     }
 }
