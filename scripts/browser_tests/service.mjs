@@ -50,6 +50,7 @@ export async function startService({ startTimeoutMs = 180_000 } = {}) {
   const child = spawn(process.env.JAVA || 'java', ['-jar', jar], { cwd: ROOT, env, stdio: ['ignore', log, log] });
   let exited = null;
   child.on('exit', (code, signal) => { exited = { code, signal }; });
+  process.on('exit', () => { if (!exited) child.kill('SIGKILL'); }); // never leave the JVM behind
   const tail = () => fs.readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n');
 
   const deadline = Date.now() + startTimeoutMs;

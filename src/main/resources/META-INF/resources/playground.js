@@ -35,7 +35,7 @@ function parseJson(text) {
 function requestJson(fields, seedText) {
   const json = JSON.stringify(fields);
   if (seedText === undefined) return json;
-  const seed = /^\d+$/.test(seedText) ? seedText : JSON.stringify(seedText); // not a number: the service says why
+  const seed = /^-?\d+$/.test(seedText) ? seedText : JSON.stringify(seedText); // not a number: the service says why
   return json.slice(0, -1) + ',"seed":' + seed + '}';
 }
 
@@ -410,8 +410,17 @@ function renderResult(view) {
   $('result').hidden = false;
 }
 
+/** True for a running view behind the one shown for the same run (an event delivered late): the bar never goes back. */
+function stale(view) {
+  const shown = current.view;
+  const fraction = view.progress && view.progress.fraction;
+  const before = shown && shown.progress && shown.progress.fraction;
+  return view.status === 'running' && shown && shown.status === 'running' && shown.started_at === view.started_at
+    && fraction != null && before != null && fraction < before;
+}
+
 function renderJob(view) {
-  if (!current || view.id !== current.id) return;
+  if (!current || view.id !== current.id || stale(view)) return;
   current.view = view;
   const badge = $('job-status');
   badge.textContent = view.status;
