@@ -4,6 +4,7 @@ import ai.audioldm2.config.ServiceConfig;
 import ai.audioldm2.telemetry.GenerationTracing;
 import ai.audioldm2.telemetry.ServiceMetrics;
 import io.opentelemetry.context.Context;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -11,6 +12,11 @@ import org.jboss.logging.Logger;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -24,6 +30,13 @@ public class JobService {
     /** The canonical text of a random UUID; anything else is no job of ours. */
     private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
     private static final Logger LOG = Logger.getLogger(JobService.class);
+    static final long POLL_MILLIS = 1000;
+
+    private final ScheduledExecutorService polling = Executors.newSingleThreadScheduledExecutor(task -> {
+        Thread thread = new Thread(task, "jobs-watch");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     @Inject
     ServiceConfig config;
@@ -115,11 +128,33 @@ public class JobService {
     }
 
     /**
-     * Tells {@code watcher} of each change of job {@code id} on this replica until the handle is closed.
-     * Subscribe before reading the current view, so that no change falls between the two.
+     * Tells {@code watcher} of each change of job {@code id} until the handle is closed: at once for a job running
+     * on this replica, and by reading the store every {@value #POLL_MILLIS} ms for one queued, running elsewhere, or
+     * cancelled from another replica. A view may come twice. Subscribe before reading the current view, so that no
+     * change falls between the two.
      */
     public AutoCloseable watch(String id, Consumer<JobView> watcher) {
-        return events.watch(id, watcher);
+        AutoCloseable local = events.watch(id, watcher);
+        AtomicReference<JobView> polled = new AtomicReference<>();
+        ScheduledFuture<?> poll = polling.scheduleWithFixedDelay(() -> {
+            try {
+                JobView view = view(id);
+                if (!view.equals(polled.getAndSet(view))) {
+                    watcher.accept(view);
+                }
+            } catch (JobNotFoundException | StoreUnavailableException e) {
+                // removed meanwhile, or the store is down for now: the stream stays open until the client leaves
+            }
+        }, POLL_MILLIS, POLL_MILLIS, TimeUnit.MILLISECONDS);
+        return () -> {
+            poll.cancel(false);
+            local.close();
+        };
+    }
+
+    @PreDestroy
+    void stop() {
+        polling.shutdownNow();
     }
 
     private StoredJob stored(String id) {

@@ -134,6 +134,18 @@ class JobsResourceTest {
     }
 
     @Test
+    void theRunContinuesTheSubmitsTrace() {
+        String traceId = "0af7651916cd43dd8448eb211c80319c";
+        Response response = given().contentType(ContentType.JSON)
+                .header("traceparent", "00-" + traceId + "-b7ad6b7169203331-01")
+                .body("{\"prompt\": \"traced\", \"duration\": 0.5}").post("/jobs");
+        response.then().statusCode(202);
+        JsonPath job = finished(response.jsonPath().getString("id"));
+        assertEquals(traceId, job.getString("result.meta.trace_id"));
+        assertTrue(job.getString("result.meta.span_id").matches("[0-9a-f]{16}"));
+    }
+
+    @Test
     void candidatesHaveTheirOwnUrls() {
         String id = submitted("{\"prompt\": \"birds\", \"duration\": 0.5, \"num_waveforms_per_prompt\": 2}");
         JsonPath job = finished(id);
