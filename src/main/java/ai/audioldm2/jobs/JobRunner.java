@@ -163,10 +163,10 @@ public class JobRunner {
         try {
             JobCodec.Work work = codec.read(job.request());
             PlannedGeneration planned = generation.plan(work.request(), work.clientJobId());
+            events.publish(views.of(job, JobProgress.NONE)); // running, before its first stage's event
             Job<TracedResult> handle = generation.submit(planned, tracing.fromTraceparent(job.traceparent()),
                     progress);
-            running.put(job.id(), new Running(job, progress, handle));
-            events.publish(views.of(job, JobProgress.NONE));
+            running.put(job.id(), new Running(job, progress, handle)); // before finished() can remove it
             handle.result().whenComplete((generated, failure) -> finished(job, progress, generated, failure));
         } catch (QueueFullException | ModelNotReadyException notNow) {
             store.requeue(job.id(), owner); // /predict took the worker meanwhile, or the model went away
