@@ -1,5 +1,6 @@
 package ai.audioldm2.api;
 
+import ai.audioldm2.audio.WavWriter;
 import ai.audioldm2.jobs.Eventually;
 import ai.audioldm2.jobs.GenerationService;
 import ai.audioldm2.jobs.JobStoreSelection;
@@ -22,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -31,6 +33,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
@@ -143,6 +146,26 @@ class JobsResourceTest {
         JsonPath job = finished(response.jsonPath().getString("id"));
         assertEquals(traceId, job.getString("result.meta.trace_id"));
         assertTrue(job.getString("result.meta.span_id").matches("[0-9a-f]{16}"));
+    }
+
+    @Test
+    void anAudioToAudioJobRunsItsStoredInputAndIsNotShownIt() {
+        float[] samples = new float[12000];
+        for (int i = 0; i < samples.length; i++) {
+            samples[i] = (float) (0.4 * Math.sin(2 * Math.PI * 330 * i / 16000.0));
+        }
+        String body = "{\"prompt\": \"a cat\", \"seed\": 3, \"strength\": 0.6, \"audio_input_b64\": \""
+                + Base64.getEncoder().encodeToString(WavWriter.toBytes(samples, 16000, WavWriter.SampleFormat.PCM16))
+                + "\"}";
+        Response submitted = submit(body);
+        submitted.then().statusCode(202).body("request.strength", equalTo(0.6f))
+                .body("request.duration", equalTo(0.75f)).body("request", not(hasKey("audio_input_b64")));
+        String id = submitted.jsonPath().getString("id");
+        assertEquals("succeeded", finished(id).getString("status"));
+        byte[] predictWav = given().contentType(ContentType.JSON).accept("audio/wav").body(body).post("/predict")
+                .then().statusCode(200).extract().asByteArray();
+        assertArrayEquals(predictWav, given().get("/jobs/" + id + "/audio").then().statusCode(200).extract()
+                .asByteArray());
     }
 
     @Test
