@@ -74,6 +74,8 @@ public class JobRunner {
     private String owner;
     private volatile boolean recovered;
     private volatile boolean stopping;
+    private volatile Map<String, Long> counted;
+    private volatile long countedAt;
 
     /** A job this replica runs. */
     private record Running(StoredJob job, ProgressTracker progress, Job<TracedResult> handle) {
@@ -215,15 +217,22 @@ public class JobRunner {
         }
     }
 
-    /** Jobs per status label; empty while the store cannot be read. */
+    /** Jobs per status label, read at most once a second (one scrape reads a gauge per status); empty while the
+     * store cannot be read. */
     private Map<String, Long> countsForMetrics() {
-        try {
-            Map<String, Long> counts = new HashMap<>();
-            store.counts().forEach((status, count) -> counts.put(status.label(), count));
-            return counts;
-        } catch (StoreUnavailableException e) {
-            return Map.of();
+        long now = System.nanoTime();
+        if (now - countedAt < 1_000_000_000L && counted != null) {
+            return counted;
         }
+        Map<String, Long> counts = new HashMap<>();
+        try {
+            store.counts().forEach((status, count) -> counts.put(status.label(), count));
+        } catch (StoreUnavailableException e) {
+            // empty: the gauges read NaN
+        }
+        counted = counts;
+        countedAt = now;
+        return counts;
     }
 
     private Instant leaseUntil() {
