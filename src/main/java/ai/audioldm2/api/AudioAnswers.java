@@ -9,6 +9,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 
@@ -60,6 +61,12 @@ public class AudioAnswers {
                 best.length, 1, request.prompt(), result.seed(), request.scheduler(), request.numInferenceSteps(),
                 request.guidanceScale(), request.strength(), request.numWaveformsPerPrompt(), candidates,
                 new ResponseMeta(request.clientJobId(), generated.traceId(), generated.spanId()));
+    }
+
+    /** Each candidate's WAV, best first: the first is the body {@link #wav} answers. */
+    public List<byte[]> wavs(TracedResult generated) {
+        GenerationResult result = generated.result();
+        return Arrays.stream(result.waveforms()).map(samples -> encoder.toBytes(samples, result.sampleRate())).toList();
     }
 
     /** The best waveform's WAV, the metadata in X- headers. */

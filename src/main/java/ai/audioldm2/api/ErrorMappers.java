@@ -4,8 +4,11 @@ import ai.audioldm2.audio.AudioDecodeException;
 import ai.audioldm2.config.ServiceConfig;
 import ai.audioldm2.jobs.GenerationService;
 import ai.audioldm2.jobs.JobCancelledException;
+import ai.audioldm2.jobs.JobNotFinishedException;
+import ai.audioldm2.jobs.JobNotFoundException;
 import ai.audioldm2.jobs.ModelNotReadyException;
 import ai.audioldm2.jobs.QueueFullException;
+import ai.audioldm2.jobs.StoreUnavailableException;
 import ai.audioldm2.pipeline.GenerationCancelledException;
 import ai.audioldm2.pipeline.InvalidGenerationRequestException;
 import ai.audioldm2.telemetry.ServiceMetrics;
@@ -51,6 +54,22 @@ public class ErrorMappers {
     public Response queueFull(QueueFullException e) {
         metrics.failed(FailureKind.QUEUE_FULL);
         return retryLater(e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response storeUnavailable(StoreUnavailableException e) {
+        metrics.failed(FailureKind.STORE_UNAVAILABLE); // the store logged the outage
+        return retryLater("the jobs store is unavailable; try again later");
+    }
+
+    @ServerExceptionMapper
+    public Response noSuchJob(JobNotFoundException e) {
+        return json(404, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response jobNotFinished(JobNotFinishedException e) {
+        return json(409, e.getMessage());
     }
 
     @ServerExceptionMapper

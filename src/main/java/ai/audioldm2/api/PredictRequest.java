@@ -58,6 +58,12 @@ public record PredictRequest(
                 description = "caller's id, echoed in meta; also accepted as the query parameter client_job_id")
         String clientJobId) {
 
+    /** This request with its seed chosen, as a stored job keeps it. */
+    PredictRequest withSeed(long chosen) {
+        return new PredictRequest(prompt, negativePrompt, duration, guidanceScale, numInferenceSteps, chosen, scheduler,
+                audioInput, strength, numWaveformsPerPrompt, clientJobId);
+    }
+
     /** The pipeline's request for this one, with a random seed when the client gave none. */
     GenerationRequest toGeneration() {
         GenerationRequest request = new GenerationRequest(List.of(prompt),

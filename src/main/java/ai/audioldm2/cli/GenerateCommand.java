@@ -10,11 +10,9 @@ import ai.audioldm2.audio.DecodedAudio;
 import ai.audioldm2.audio.AudioEncoder;
 import ai.audioldm2.audio.WavEncoder;
 import ai.audioldm2.pipeline.AudioLdm2Pipeline;
-import ai.audioldm2.pipeline.GenerationObserver;
 import ai.audioldm2.pipeline.GenerationPlan;
 import ai.audioldm2.pipeline.GenerationRequest;
 import ai.audioldm2.pipeline.GenerationResult;
-import ai.audioldm2.pipeline.Stage;
 import ai.audioldm2.random.Seeds;
 import io.quarkus.runtime.configuration.MemorySizeConverter;
 import picocli.CommandLine.ArgGroup;
@@ -247,7 +245,7 @@ public final class GenerateCommand implements Callable<Integer> {
                     pipeline.info().name(), pipeline.info().executionProvider());
             stderr.printf(Locale.ROOT, "memory estimate %d MB (budget %d MB)%n",
                     pipeline.memory().estimate(plan) >> 20, pipeline.memory().budget() >> 20);
-            writeResult(pipeline.generate(plan, new StageLog(stderr)), format);
+            writeResult(pipeline.generate(plan, new ProgressDisplay(stderr, System.console() != null)), format);
             return EXIT_OK;
         } catch (IllegalArgumentException e) {      // InvalidGenerationRequestException and bad option values
             stderr.println("error: " + CommandLines.oneLine(e));
@@ -291,14 +289,5 @@ public final class GenerateCommand implements Callable<Integer> {
         int dot = name.lastIndexOf('.');
         String candidate = dot > 0 ? name.substring(0, dot) + "-" + rank + name.substring(dot) : name + "-" + rank;
         return out.resolveSibling(candidate);
-    }
-
-    /** Per-stage wall times on stderr. */
-    private record StageLog(PrintWriter err) implements GenerationObserver {
-        @Override
-        public void stageFinished(Stage stage, long nanos) {
-            err.printf(Locale.ROOT, "%s %d ms%n", stage.label(), nanos / 1_000_000);
-            err.flush();
-        }
     }
 }

@@ -5,6 +5,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -36,6 +37,45 @@ public interface ServiceConfig {
     Auth auth();
 
     DeviceMemory deviceMemory();
+
+    /** Where the embedded jobs store lives (created if missing): {@code jobs.mv.db} in this folder. */
+    @WithDefault("data")
+    Path dataDir();
+
+    Jobs jobs();
+
+    /** POST /jobs and its store; see {@link ai.audioldm2.jobs.JobStoreSelection} for how the store is picked. */
+    interface Jobs {
+        /** {@code jdbc:postgresql://host:port/db} selects PostgreSQL, shared by replicas; unset: embedded H2. */
+        Optional<String> storeUrl();
+
+        Optional<String> storeUser();
+
+        Optional<String> storePassword();
+
+        /** How long a worker's claim on a running job lasts without renewal; renewed every third of it. */
+        @WithDefault("30")
+        int leaseSeconds();
+
+        /** Finished jobs (and their audio) older than this are removed. */
+        @WithDefault("24h")
+        Duration retention();
+
+        /** Stored audio above this total removes the oldest finished jobs first. */
+        @WithDefault("2G")
+        MemorySize maxResultBytes();
+
+        /** Queued jobs beyond this are refused with 503 and Retry-After. */
+        @WithDefault("1000")
+        int maxQueued();
+
+        /**
+         * This replica's name in leases. Unset: a random one per start. With a stable name (a host name), a
+         * replica restarted after a crash runs its own interrupted jobs again at once instead of waiting for
+         * their leases to expire.
+         */
+        Optional<String> instanceId();
+    }
 
     /** How the ONNX sessions run; mirrors {@link ai.audioldm2.onnx.RuntimeOptions}. */
     interface Runtime {

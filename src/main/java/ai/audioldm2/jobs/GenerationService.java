@@ -4,6 +4,7 @@ import ai.audioldm2.config.ServiceConfig;
 import ai.audioldm2.pipeline.AudioLdm2Pipeline;
 import ai.audioldm2.pipeline.BatchShape;
 import ai.audioldm2.pipeline.GenerationCancelledException;
+import ai.audioldm2.pipeline.GenerationObserver;
 import ai.audioldm2.pipeline.GenerationPlan;
 import ai.audioldm2.pipeline.GenerationRequest;
 import ai.audioldm2.pipeline.GenerationResult;
@@ -83,8 +84,13 @@ public class GenerationService {
      * @throws QueueFullException when no worker is free and the queue is full
      */
     public Job<TracedResult> submit(PlannedGeneration planned, Context parent) {
+        return submit(planned, parent, GenerationObserver.NONE);
+    }
+
+    /** As {@link #submit(PlannedGeneration, Context)}, telling {@code progress} of each stage and step. */
+    Job<TracedResult> submit(PlannedGeneration planned, Context parent, GenerationObserver progress) {
         return countingCancellations(queue.submit(
-                cancelled -> generateTogether(List.of(planned), parent, cancelled).get(0)));
+                cancelled -> generateTogether(List.of(planned), parent, cancelled, progress).get(0)));
     }
 
     /**
@@ -126,7 +132,7 @@ public class GenerationService {
         TracedResult[] generated = new TracedResult[items.size()];
         for (List<Integer> group : groups.values()) {
             List<PlannedGeneration> members = group.stream().map(items::get).toList();
-            List<TracedResult> results = generateTogether(members, parent, cancelled);
+            List<TracedResult> results = generateTogether(members, parent, cancelled, GenerationObserver.NONE);
             for (int k = 0; k < group.size(); k++) {
                 generated[group.get(k)] = results.get(k);
             }
@@ -135,10 +141,10 @@ public class GenerationService {
     }
 
     private List<TracedResult> generateTogether(List<PlannedGeneration> items, Context parent,
-                                                BooleanSupplier cancelled) {
+                                                BooleanSupplier cancelled, GenerationObserver progress) {
         List<GenerationTracing.GenerationSpan> spans = items.stream()
                 .map(item -> tracing.start(parent, item.plan.request(), item.clientJobId)).toList();
-        JobObserver observer = new JobObserver(cancelled, spans, metrics);
+        JobObserver observer = new JobObserver(cancelled, spans, metrics, progress);
         AudioLdm2Pipeline pipeline = items.get(0).pipeline;
         List<GenerationPlan> plans = items.stream().map(item -> item.plan).toList();
         RuntimeException failure = null;

@@ -15,6 +15,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.function.Function;
 import java.util.Map;
@@ -58,6 +59,19 @@ public class GenerationTracing {
         return sdkDisabled
                 ? W3CTraceContextPropagator.getInstance().extract(Context.root(), header, HEADERS)
                 : Context.current();
+    }
+
+    /** The W3C traceparent of {@code context}, to store with a job; null when it holds no valid span. */
+    public String traceparent(Context context) {
+        Map<String, String> headers = new HashMap<>();
+        W3CTraceContextPropagator.getInstance().inject(context, headers, Map::put);
+        return headers.get("traceparent");
+    }
+
+    /** The context a stored job runs under: the submit's span as the remote parent ({@link #traceparent}). */
+    public Context fromTraceparent(String traceparent) {
+        Map<String, String> headers = traceparent == null ? Map.of() : Map.of("traceparent", traceparent);
+        return W3CTraceContextPropagator.getInstance().extract(Context.root(), headers::get, HEADERS);
     }
 
     /** Starts {@code generate_audio} under {@code parent}; the caller ends it through the returned handle. */

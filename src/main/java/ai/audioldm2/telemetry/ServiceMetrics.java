@@ -9,22 +9,25 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
  * The service's own Prometheus metrics (exposed at /q/metrics next to Quarkus' HTTP and JVM metrics):
  * {@code audioldm2_predict_seconds} (latency by outcome), {@code audioldm2_queue_depth},
  * {@code audioldm2_jobs_running}, {@code audioldm2_denoising_steps_total},
- * {@code audioldm2_denoising_steps_per_second} (one observation per generation) and
- * {@code audioldm2_failures_total} by kind.
+ * {@code audioldm2_denoising_steps_per_second} (one observation per generation),
+ * {@code audioldm2_failures_total} by kind, and for stored jobs {@code audioldm2_stored_jobs} by status and
+ * {@code audioldm2_jobs_total} by outcome.
  */
 @ApplicationScoped
 public class ServiceMetrics {
 
     /** Why a request did not produce audio. */
     public enum FailureKind {
-        VALIDATION, BAD_REQUEST, TOO_LARGE, QUEUE_FULL, MODEL_NOT_READY, CANCELLED, INTERNAL;
+        VALIDATION, BAD_REQUEST, TOO_LARGE, QUEUE_FULL, MODEL_NOT_READY, CANCELLED, INTERNAL, STORE_UNAVAILABLE;
 
         String tag() {
             return name().toLowerCase(Locale.ROOT);
@@ -40,6 +43,36 @@ public class ServiceMetrics {
                 .strongReference(true).register(registry);
         Gauge.builder("audioldm2.jobs.running", running).description("generations running now")
                 .strongReference(true).register(registry);
+    }
+
+    /**
+     * Registers {@code audioldm2_stored_jobs{status}}: the jobs store's count per status, read at scrape time
+     * (absent from {@code counts} while the store cannot be read: NaN).
+     */
+    public void watchJobs(List<String> statuses, Supplier<Map<String, Long>> counts) {
+        for (String status : statuses) {
+            Gauge.builder("audioldm2.stored.jobs", () -> counts.get().getOrDefault(status, null))
+                    .description("jobs in the jobs store by status").tag("status", status)
+                    .strongReference(true).register(registry);
+        }
+    }
+
+    /** {@code audioldm2_jobs_total{outcome}}: submitted, succeeded, failed, cancelled, recovered. */
+    public void jobFinished(String outcome) {
+        jobs(outcome, 1);
+    }
+
+    public void jobSubmitted() {
+        jobs("submitted", 1);
+    }
+
+    public void jobsRecovered(int count) {
+        jobs("recovered", count);
+    }
+
+    private void jobs(String outcome, int count) {
+        Counter.builder("audioldm2.jobs").description("stored jobs by what happened to them")
+                .tag("outcome", outcome).register(registry).increment(count);
     }
 
     public void predictFinished(String outcome, Duration latency) {
