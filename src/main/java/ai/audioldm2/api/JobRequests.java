@@ -83,12 +83,13 @@ public class JobRequests implements JobCodec {
     @Override
     public String result(String id, String storedRequest, TracedResult generated) {
         ObjectNode answer = mapper.valueToTree(answers.json(parse(storedRequest), generated));
-        answer.remove("audio_b64");
+        String audio = config.api().fieldNames().of("audio_b64");     // audio_base64 under the fleet's names
+        answer.remove(audio);
         answer.put("audio_url", "/jobs/" + id + "/audio");
         JsonNode candidates = answer.get("candidates");
         for (int k = 0; candidates != null && k < candidates.size(); k++) {
             ObjectNode candidate = (ObjectNode) candidates.get(k);
-            candidate.remove("audio_b64");
+            candidate.remove(audio);
             candidate.put("audio_url", "/jobs/" + id + "/audio?candidate=" + k);
         }
         return answer.toString();

@@ -95,4 +95,20 @@ class FleetProfileTest {
                 .body("detail[0].input", equalTo(99))
                 .body("detail[0].ctx", equalTo(Map.of("le", 4.0f)));
     }
+
+    /** A job's result is the /predict answer under the same names, its audio by URL only. */
+    @Test
+    void jobResultsCarryTheFleetsNamesAndNoBase64() {
+        String id = given().contentType("application/json").body(BODY).when().post("/jobs")
+                .then().statusCode(202).extract().path("id");
+        Eventually.await("job " + id + " finishes", () -> !List.of("queued", "running").contains(
+                given().when().get("/jobs/" + id).then().extract().<String>path("status")));
+        given().when().get("/jobs/" + id).then().statusCode(200)
+                .body("status", equalTo("succeeded"))
+                .body("result.metadata.client_job_id", equalTo("job-1"))
+                .body("result", not(hasKey("meta")))
+                .body("result", not(hasKey("audio_base64")))
+                .body("result", not(hasKey("audio_b64")))
+                .body("result.audio_url", equalTo("/jobs/" + id + "/audio"));
+    }
 }
