@@ -49,6 +49,9 @@ class WorkQueueTest {
     ServiceMetrics metrics;
 
     @Inject
+    JobService jobs;
+
+    @Inject
     MeterRegistry registry;
 
     @TestHTTPResource("/")
@@ -59,6 +62,9 @@ class WorkQueueTest {
     @BeforeEach
     void modelLoadedAndIdle() {
         Eventually.modelReady(generation);
+        // stored jobs of other test classes (same application) would otherwise reach the worker mid-test
+        Eventually.await("no stored job is waiting or running", () -> jobs.list(JobStatus.QUEUED, 1).isEmpty()
+                && jobs.list(JobStatus.RUNNING, 1).isEmpty());
         Eventually.await("the queue is idle", () -> generation.queue().running() == 0 && generation.queue().queued() == 0);
     }
 
