@@ -1,12 +1,9 @@
 package ai.audioldm2.api;
 
-import ai.audioldm2.bundle.ModelBundle;
-import ai.audioldm2.bundle.ModelBundleException;
 import ai.audioldm2.config.FieldNames;
 import ai.audioldm2.config.ServiceConfig;
 import ai.audioldm2.jobs.ModelLoader;
 import ai.audioldm2.pipeline.GenerationRequest;
-import ai.audioldm2.pipeline.RequestMemory;
 import ai.audioldm2.scheduler.Schedulers;
 import ai.audioldm2.text.PromptText;
 import io.smallrye.config.SmallRyeConfig;
@@ -19,7 +16,6 @@ import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Writes the limits and defaults in effect into the request schemas of the OpenAPI document, so that it shows
@@ -57,7 +53,7 @@ public class ConfiguredSchemaFilter implements OASFilter {
         Schema negativePrompt = fields.get("negative_prompt").maxLength(PromptText.MAX_CODE_POINTS);
         defaults.negativePrompt().ifPresent(negativePrompt::defaultValue);
         range(fields.get("duration"), limits.minDuration(), limits.maxDuration()).defaultValue(defaults.duration());
-        memoryMaxDuration(config).ifPresent(max -> fields.get("duration").maximum(BigDecimal.valueOf(max)));
+        ModelLoader.memoryMaxDuration(config).ifPresent(max -> fields.get("duration").maximum(BigDecimal.valueOf(max)));
         range(fields.get("guidance_scale"), limits.minGuidanceScale(), limits.maxGuidanceScale())
                 .defaultValue(defaults.guidanceScale());
         range(fields.get("num_inference_steps"), limits.minSteps(), limits.maxSteps())
@@ -65,24 +61,6 @@ public class ConfiguredSchemaFilter implements OASFilter {
         fields.get("scheduler").defaultValue(defaults.scheduler()).enumeration(List.copyOf(Schedulers.names()));
         fields.get("strength").defaultValue(GenerationRequest.DEFAULT_STRENGTH);
         fields.get("num_waveforms_per_prompt").maximum(BigDecimal.valueOf(limits.maxWaveformsPerPrompt()));
-    }
-
-    /**
-     * duration's maximum when the memory budget allows less than the configured one at the default settings (one
-     * waveform, the default guidance), from the served bundle's manifest: the document is made at start-up, before
-     * the model loads. Empty when the manifest cannot be read (the load then fails and /health says why) or the
-     * configured maximum fits. Larger settings (more waveforms, more prompts) allow less; their 422 says how much.
-     */
-    private static Optional<Double> memoryMaxDuration(ServiceConfig config) {
-        double configured = config.limits().maxDuration();
-        try {
-            double served = RequestMemory.of(ModelBundle.manifestOf(ModelLoader.servedBundle(config)),
-                    ModelLoader.maxRequestMemory(config))
-                    .servedMaxDurationSeconds(configured, config.defaults().guidanceScale() > 1.0);
-            return served < configured ? Optional.of(served) : Optional.empty();
-        } catch (ModelBundleException unreadable) {
-            return Optional.empty();
-        }
     }
 
     /** Integers stay integers in the document (500, not 500.0), as the annotations wrote them. */

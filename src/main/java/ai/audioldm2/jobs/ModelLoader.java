@@ -1,5 +1,7 @@
 package ai.audioldm2.jobs;
 
+import ai.audioldm2.bundle.ModelBundle;
+import ai.audioldm2.bundle.ModelBundleException;
 import ai.audioldm2.config.ServiceConfig;
 import ai.audioldm2.device.DeviceMemoryCheck;
 import ai.audioldm2.device.DeviceMemoryException;
@@ -7,6 +9,7 @@ import ai.audioldm2.device.DeviceMemoryProbe;
 import ai.audioldm2.onnx.ExecutionProvider;
 import ai.audioldm2.onnx.RuntimeOptions;
 import ai.audioldm2.pipeline.AudioLdm2Pipeline;
+import ai.audioldm2.pipeline.RequestMemory;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.configuration.MemorySize;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -28,13 +31,31 @@ public class ModelLoader {
     static final Path TINY_TEST_BUNDLE = Path.of("models-onnx", "tiny-random");
 
     /** The bundle the service serves: audioldm2.model-dir, or the committed tiny test bundle. */
-    public static Path servedBundle(ServiceConfig config) {
+    static Path servedBundle(ServiceConfig config) {
         return config.modelDir().orElse(TINY_TEST_BUNDLE);
     }
 
     /** audioldm2.limits.max-request-memory in bytes, 0 when unset (derived from the machine). */
-    public static long maxRequestMemory(ServiceConfig config) {
+    static long maxRequestMemory(ServiceConfig config) {
         return config.limits().maxRequestMemory().map(MemorySize::asLongValue).orElse(0L);
+    }
+
+    /**
+     * duration's maximum when the memory budget allows less than the configured one at the default settings (one
+     * waveform, the default guidance), from the served bundle's manifest, without loading it: the OpenAPI document
+     * is made at start-up, before the model loads. Empty when the manifest cannot be read (the load then fails and
+     * /health says why) or the configured maximum fits. Larger settings (more waveforms, more prompts) allow less;
+     * their 422 says how much.
+     */
+    public static Optional<Double> memoryMaxDuration(ServiceConfig config) {
+        double configured = config.limits().maxDuration();
+        try {
+            double served = RequestMemory.of(ModelBundle.manifestOf(servedBundle(config)), maxRequestMemory(config))
+                    .servedMaxDurationSeconds(configured, config.defaults().guidanceScale() > 1.0);
+            return served < configured ? Optional.of(served) : Optional.empty();
+        } catch (ModelBundleException unreadable) {
+            return Optional.empty();
+        }
     }
 
     private static final Logger LOG = Logger.getLogger(ModelLoader.class);
