@@ -66,8 +66,8 @@ def render(out):
         st = fuzz["schemathesis"]
         L += ["### Fuzz",
               f"- schemathesis 4.32.5 against `/q/openapi` (checks not_a_server_error, response_schema_conformance, "
-              f"content_type_conformance; phases examples, coverage, fuzzing; at most 150 examples an operation, "
-              f"600 s): exit {st['exit']}. " + " / ".join(x.strip() for x in st["summary"]),
+              f"content_type_conformance; phases examples, coverage, fuzzing; at most 100 examples an operation, "
+              f"240 s): exit {st['exit']}. " + " / ".join(x.strip() for x in st["summary"]),
               "  `/predict/batch` is excluded: schemathesis 4.32.5 on Python 3.11.7 cannot generate its bodies "
               "(`SystemError: AST constructor recursion depth mismatch` inside the tool); the corpus covers it "
               "only through /predict's JSON mutants. The instance runs with tight limits "
