@@ -69,8 +69,8 @@ def render(out):
               f"content_type_conformance; phases examples, coverage, fuzzing; at most 100 examples an operation, "
               f"240 s): exit {st['exit']}. " + " / ".join(x.strip() for x in st["summary"]),
               "  `/predict/batch` is excluded: schemathesis 4.32.5 on Python 3.11.7 cannot generate its bodies "
-              "(`SystemError: AST constructor recursion depth mismatch` inside the tool); the corpus covers it "
-              "only through /predict's JSON mutants. The instance runs with tight limits "
+              "(`SystemError: AST constructor recursion depth mismatch` inside the tool), and the corpus goes to /predict only, "
+              "so /predict/batch is not fuzzed in this round. The instance runs with tight limits "
               "(max duration 2 s, 12 steps, 2 waveforms, 2 batch items), which `/q/openapi` publishes, so that a "
               "valid generated request costs about a second.",
               f"- A seeded corpus (`scripts/reliability/corpus.py`) of {fuzz['corpus_inputs']} /predict bodies: "
