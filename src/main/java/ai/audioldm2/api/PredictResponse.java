@@ -27,13 +27,13 @@ public record PredictResponse(
         String scheduler,
         @JsonProperty("num_inference_steps") int numInferenceSteps,
         @JsonProperty("guidance_scale") double guidanceScale,
-        Double strength,
+        @Schema(nullable = true) Double strength,
         @JsonProperty("num_waveforms_per_prompt") int numWaveformsPerPrompt,
-        List<Candidate> candidates,
+        @Schema(nullable = true) List<Candidate> candidates,
         ResponseMeta meta) implements BatchSlot {
 
     /** One generated waveform and its CLAP score against the prompt (null when not ranked). */
     @Schema(name = "Candidate")
-    public record Candidate(@JsonProperty("audio_b64") String audioB64, Float score) {
+    public record Candidate(@JsonProperty("audio_b64") String audioB64, @Schema(nullable = true) Float score) {
     }
 }
