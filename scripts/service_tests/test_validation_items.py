@@ -3,7 +3,10 @@
 the same items (type, loc, msg, input, ctx) as POST /predict, in the default profile and in the fleet profile.
 
 Where this service is stricter than pydantic's lax mode on purpose (numbers sent as strings, booleans as numbers),
-pydantic would accept the body; those cases are left out here and held by the Java suite.
+pydantic would accept the body; those cases are left out here and held by the Java suite. So are numbers beyond a
+double (1e400): pydantic's item carries `inf` as its input, which FastAPI's own JSON answer cannot write
+(Starlette's JSONResponse refuses NaN and infinities), so there is no FastAPI answer to match; the service answers
+422 `finite_number` (ErrorBodiesLeakNothingTest).
 """
 
 import json
@@ -35,10 +38,6 @@ BAD_BODIES = {
         {"prompt": None, "guidance_scale": {}},
         {"prompt": "rain", "scheduler": "nope"},
         {"prompt": "rain", "client_job_id": "no spaces"},
-    ],
-    # JSON that Python reads as infinity: an integer field says finite_number, as pydantic does
-    "overflow": [
-        b'{"prompt": "rain", "num_inference_steps": 1e400}',
     ],
     "missing": [
         {},
@@ -106,7 +105,7 @@ def running(request, tmp_path_factory):
 def test_items_are_pydantics(running, kind, body):
     status, _, openapi = running.request("GET", "/q/openapi?format=json")
     assert status == 200
-    expected = pydantic_items(request_model(openapi), json.loads(body) if isinstance(body, bytes) else body)
+    expected = pydantic_items(request_model(openapi), body)
     status, _, answer = running.request("POST", "/predict", body)
     assert status == 422, answer
     assert by_location(answer["detail"]) == by_location(expected)
