@@ -1,8 +1,8 @@
 """python -m reliability [--short] [--only load,soak,fuzz,faults] (PYTHONPATH=scripts, from the repository root).
 
 Starts the packaged jar (target/quarkus-app/quarkus-run.jar) on loopback with the committed tiny bundle for each
-section (in --short mode one service for load, soak, fuzz and the faults' disconnects, SHARED_ENV; the faults that
-kill, stop or starve a service, or need another bundle, start their own), writes each section's figures to build/reliability/<section>.json, and exits 1 if any expectation failed.
+section (in --short mode one service for load, soak and fuzz, SHARED_ENV, with its own data dir; every fault
+starts its own), writes each section's figures to build/reliability/<section>.json, and exits 1 if any expectation failed.
 The full mode (no --short) also rewrites the suite's part of docs/RELIABILITY.md from those files."""
 
 import argparse
@@ -32,7 +32,7 @@ def main():
     suite_started = time.monotonic()
     try:
         if not args.doc_only and args.short:
-            shared = start(out, "shared", SHARED_ENV)
+            shared = start(out, "shared", {**SHARED_ENV, "AUDIOLDM2_DATA_DIR": str(out / "shared-data")})
         for name in [] if args.doc_only else args.only.split(","):
             started = time.monotonic()
             print(f"== reliability: {name} ({'short' if args.short else 'full'})", flush=True)

@@ -61,7 +61,7 @@ def render(out):
          f"Figures of the full run of {datetime.date.today().isoformat()} on {cpu()} (AVX2, no AVX-512), 2 cores "
          "shared with other engineers' Maven builds and services running at the same time: latencies are under "
          "that load, not the service's own. Each section starts its own service in the full mode (the short mode, "
-         "CI's, shares one among load, soak, fuzz and the disconnect faults); raw figures in "
+         "CI's, shares one among load, soak and fuzz; every fault starts its own); raw figures in "
          "`build/reliability/full/*.json`."]
     missing = [name.capitalize() for name in ("load", "soak", "fuzz", "faults")
                if not load_section(out, name) and name.capitalize() in kept]

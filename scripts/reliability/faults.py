@@ -97,17 +97,15 @@ FAULTS = {"kill9_mid_job": faults_jobs.kill9_mid_job, "sigterm_under_load": faul
 
 
 def run(out_dir, short, shared=None):
-    """Every fault (RELIABILITY_FAULTS=name,name for some). Those that need their own service (a kill, another data
-    dir or bundle) start it; the disconnects use the shared service when there is one."""
+    """Every fault (RELIABILITY_FAULTS=name,name for some), each on a service of its own (shared is not used)."""
     check = Check()
     faults_jobs.SHORT = short
     figures = {}
     names = os.environ.get("RELIABILITY_FAULTS", ",".join(FAULTS)).split(",")
     for name in names:
         started = time.monotonic()
-        if name == "disconnects":
-            figures[name] = disconnects(out_dir, check, shared)
-        else:
-            figures[name] = FAULTS[name](out_dir, check)
+        # Every fault starts its own service: the mid-job disconnect needs a 300-step request, which the shared
+        # service's tight limits refuse with 422.
+        figures[name] = FAULTS[name](out_dir, check)
         figures[name]["wall_s"] = time.monotonic() - started
     return check, figures

@@ -185,7 +185,11 @@ def disk_full(out_dir, check):
         return {"mounted": False, "why": why}
     service = None
     try:
-        service = start(out_dir, "fault-disk-full", {"AUDIOLDM2_DATA_DIR": str(mount / "data")})
+        # a short lease: a job whose result could not be written runs again sooner (in --short)
+        env = {"AUDIOLDM2_DATA_DIR": str(mount / "data")}
+        if SHORT:
+            env["AUDIOLDM2_JOBS_LEASE_SECONDS"] = "6"
+        service = start(out_dir, "fault-disk-full", env)
         warm = call(service, "POST", "/jobs", {**QUICK, "seed": 1}, timeout=30)
         warm_final = settle(service, [warm.json()["id"]], 120) if warm.status == 202 else {}
         running = call(service, "POST", "/jobs", {**LONG, "num_inference_steps": 60}, timeout=30).json()["id"]
@@ -206,7 +210,7 @@ def disk_full(out_dir, check):
         full_submits = [call(service, "POST", "/jobs", {**QUICK, "seed": s}, timeout=60) for s in range(10, 13)]
         full_accepted = [a.json()["id"] for a in full_submits if a.status == 202]
         running_view = wait_until(lambda: (lambda v: v if v["status"] not in ("running", "queued") else None)(
-            view(service, running)), 40) or view(service, running)
+            view(service, running)), 15 if SHORT else 40) or view(service, running)
         full_reads = [call(service, "GET", f"/jobs/{running}", timeout=60), call(service, "GET", "/jobs", timeout=60)]
         predict_full = call(service, "POST", "/predict", {**QUICK, "seed": 20}, timeout=60)
         alive_full = service.process.poll() is None
@@ -256,7 +260,8 @@ def disk_full(out_dir, check):
 def onnx_failure(out_dir, check):
     """A vocoder whose extra Reshape fails inside OrtSession.run unless batch x frames divides by 7 (faulty_bundle)."""
     bundle = faulty_bundle.build(out_dir / "bundle-faulty-vocoder", 7)
-    service = start(out_dir, "fault-onnx", {"AUDIOLDM2_MODEL_DIR": str(bundle)})
+    service = start(out_dir, "fault-onnx", {"AUDIOLDM2_MODEL_DIR": str(bundle),
+                                             "AUDIOLDM2_DATA_DIR": str(fresh_dir(out_dir / "onnx-data"))})
     try:
         good = {**QUICK, "duration": 1.4, "seed": 1}   # 140 mel frames: divides by 7
         bad = {**QUICK, "duration": 1.0, "seed": 1}    # 100 mel frames: fails in the graph
@@ -282,6 +287,10 @@ def onnx_failure(out_dir, check):
         check.expect(not leaked, f"onnx failure: the answer leaks {leaked}: {body[:300]}")
         check.expect(kinds == Counter({"bad 500": rounds, "good 200": rounds}), f"onnx failure: {dict(kinds)}")
         check.expect(next_good.status == 200 and service.process.poll() is None, "onnx failure: not recovered")
+        job_error = job_view.get("error") or {}
+        check.expect(job_view.get("status") == "failed" and job_error.get("status_code") == 500
+                     and str(job_error.get("detail", "")).startswith("internal error (trace id "),
+                     f"onnx failure in a job: POST /jobs {job.kind}, view {job_view}")
         growth = (stats_after["rss_kib"] - stats_before["rss_kib"]) / stats_before["rss_kib"]
         check.expect(stats_after["fds"] <= stats_before["fds"] + 4 and stats_after["threads"] <= stats_before["threads"] + 4,
                      f"onnx failure: fds/threads grew {stats_before} -> {stats_after}")
