@@ -25,7 +25,7 @@ function freePort() {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function startService({ startTimeoutMs = 180_000 } = {}) {
+export async function startService({ startTimeoutMs = 180_000, env: extraEnv = {}, name = 'service' } = {}) {
   if (process.env.PLAYGROUND_URL) {
     return { url: process.env.PLAYGROUND_URL.replace(/\/+$/, ''), stop: async () => {} };
   }
@@ -38,7 +38,7 @@ export async function startService({ startTimeoutMs = 180_000 } = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'audioldm2-browser-tests-'));
   const logDir = path.join(BUILD, 'browser-tests');
   fs.mkdirSync(logDir, { recursive: true });
-  const logFile = path.join(logDir, 'service.log');
+  const logFile = path.join(logDir, `${name}.log`);
   const log = fs.openSync(logFile, 'w');
   const env = { ...process.env };
   // The committed tiny bundle and the embedded store, whatever the caller's shell sets.
@@ -46,6 +46,7 @@ export async function startService({ startTimeoutMs = 180_000 } = {}) {
   delete env.AUDIOLDM2_JOBS_STORE_URL;
   Object.assign(env, {
     QUARKUS_HTTP_PORT: String(port), QUARKUS_HTTP_HOST: '127.0.0.1', DJL_OFFLINE: 'true', AUDIOLDM2_DATA_DIR: dataDir,
+    ...extraEnv,
   });
   const child = spawn(process.env.JAVA || 'java', ['-jar', jar], { cwd: ROOT, env, stdio: ['ignore', log, log] });
   let exited = null;

@@ -198,3 +198,54 @@ def generate(count, seed=11):
                 how += "+" + more
         cases.append((f"{name}: {how}", audio_body(audio, rng)))
     return cases[:count]
+
+
+BATCH_SHAPES = [b"", b"[]", b"{}", b"null", b'{"requests": null}', b'{"requests": {}}', b'{"requests": "x"}',
+                b'{"requests": 1}', b'{"requests": []}', b'{"requests": [null]}', b'{"requests": [[]]}',
+                b'{"requests": [1, "x", true]}', b'{"requests": [{}]}', b'{"Requests": [{"prompt": "a"}]}',
+                b'{"requests": [' + b"[" * 10000 + b"]" * 10000 + b"]}",
+                b'{"requests": [{"prompt": "a"}], "requests": 5}', b'{"requests": [{"prompt": "a"},]}',
+                b'{"requests": [{"prompt": "a", "duration": 1e400}]}', b'{"requests": [{"prompt": "\\ud800"}]}']
+
+
+def batch_mutant(rng, max_items):
+    """A /predict/batch body: a broken envelope, or a list of /predict mutants (some valid, some audio inputs),
+    sometimes more than max_items of them."""
+    if rng.random() < 0.15:
+        return rng.choice(BATCH_SHAPES), "shape"
+    count = rng.choice([1, 1, 2, max_items, max_items + 1, 3 * max_items])
+    items, how = [], []
+    for _ in range(count):
+        r = rng.random()
+        if r < 0.25:
+            items.append(json.dumps(dict(VALID, seed=rng.randrange(1 << 31))).encode())
+            how.append("valid")
+        elif r < 0.35:
+            audio, mutation = mutate(rng.choice(BATCH_AUDIO), rng)
+            items.append(audio_body(audio, rng))
+            how.append("audio " + mutation)
+        else:
+            text, mutation = json_mutant(rng)
+            items.append(text)
+            how.append(mutation)
+    envelope = b'{"requests": [' + b", ".join(items) + b"]"
+    if rng.random() < 0.1:
+        envelope += b', "extra": ' + json.dumps(rng.choice(JSON_VALUES)).encode()
+    envelope += b"}"
+    if rng.random() < 0.05:
+        envelope = envelope[:rng.randrange(len(envelope))]
+        how.append("truncated")
+    return envelope, ",".join(how)
+
+
+BATCH_AUDIO = []
+
+
+def generate_batch(count, max_items, seed=13):
+    """count (description, body bytes) pairs for /predict/batch."""
+    rng = random.Random(seed)
+    if not BATCH_AUDIO:
+        np_rng = np.random.default_rng(5)
+        BATCH_AUDIO.extend(encode(fmt, subtype, 16000, 1, 0.3, np_rng)
+                           for fmt, subtype in [("WAV", "PCM_16"), ("FLAC", "PCM_16"), ("OGG", "VORBIS")])
+    return [(f"batch {how}", body) for body, how in (batch_mutant(rng, max_items) for _ in range(count))]

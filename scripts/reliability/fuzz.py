@@ -47,20 +47,24 @@ def schemathesis(service, out_dir, short, check):
             "command": " ".join(["schemathesis"] + command[2:3] + command[3:])}
 
 
-def run(out_dir, short):
+def run(out_dir, short, shared=None):
     check = Check()
-    service = start(out_dir, "fuzz", LIMITS)
+    service = shared or start(out_dir, "fuzz", LIMITS)
     try:
-        figures = {"limits": LIMITS, "schemathesis": schemathesis(service, out_dir, short, check)}
-        cases = corpus.generate(500 if short else 5200)
+        figures = {"limits": LIMITS if shared is None else "the shared service's (reliability.__main__.SHARED_ENV)", "schemathesis": schemathesis(service, out_dir, short, check)}
+        cases = [(d, "/predict", b) for d, b in corpus.generate(500 if short else 5200)]
+        max_items = int(LIMITS["AUDIOLDM2_LIMITS_MAX_BATCH_ITEMS"])
+        cases += [(d, "/predict/batch", b) for d, b in corpus.generate_batch(100 if short else 800, max_items)]
 
         def send(case):
-            description, body = case
-            return description, call(service, "POST", "/predict", body, timeout=CLIENT_TIMEOUT_S)
+            description, path, body = case
+            return description, path, call(service, "POST", path, body, timeout=CLIENT_TIMEOUT_S)
 
         started = time.monotonic()
         with ThreadPoolExecutor(3) as pool:
-            results = list(pool.map(send, cases))
+            sent = list(pool.map(send, cases))
+        batch_statuses = Counter(a.kind for _, path, a in sent if path == "/predict/batch")
+        results = [(d, a) for d, _, a in sent]
         statuses = Counter(answer.kind for _, answer in results)
         server_errors = [(d, a.status, a.body[:200]) for d, a in results if a.status is not None and a.status >= 500
                          and not (a.status == 503 and "retry-after" in a.headers)]
@@ -71,11 +75,15 @@ def run(out_dir, short):
         check.expect(alive, "the service died")
         healthy = alive and call(service, "GET", "/health", timeout=10).status == 200
         check.expect(healthy, "/health is not 200 after the corpus")
-        figures.update({"corpus_inputs": len(cases), "audio_inputs": sum(not d.startswith("json") for d, _ in cases),
-                        "json_inputs": sum(d.startswith("json") for d, _ in cases), "statuses": dict(statuses),
+        figures.update({"corpus_inputs": len(cases),
+                        "audio_inputs": sum(not d.startswith(("json", "batch")) for d, _, _ in cases),
+                        "json_inputs": sum(d.startswith("json") for d, _, _ in cases),
+                        "batch_inputs": sum(d.startswith("batch") for d, _, _ in cases),
+                        "batch_statuses": dict(batch_statuses), "statuses": dict(statuses),
                         "server_errors": len(server_errors), "no_answer": len(no_answer), "alive_after": alive,
                         "healthy_after": healthy, "corpus_wall_s": time.monotonic() - started,
                         "examples_5xx": server_errors[:10]})
         return check, figures
     finally:
-        service.stop()
+        if service is not shared:
+            service.stop()

@@ -18,10 +18,10 @@ def body(rng):
             "scheduler": rng.choice(SCHEDULERS), "seed": rng.randrange(1 << 31)}
 
 
-def run(out_dir, short):
+def run(out_dir, short, shared=None):
     clients, per_client = (16, 2) if short else (32, 10)
     check = Check()
-    service = start(out_dir, "load")
+    service = shared or start(out_dir, "load")
     try:
         answers, lock = [], threading.Lock()
         sent = Counter()
@@ -51,4 +51,5 @@ def run(out_dir, short):
                        "p50_all_s": percentile([a.seconds for a in answers], 50),
                        "wall_s": wall, "served_per_s": len(ok) / wall, "stats_after": process_stats(service.process.pid)}
     finally:
-        service.stop()
+        if service is not shared:
+            service.stop()

@@ -13,11 +13,11 @@ SHORT_RSS_GROWTH_LIMIT = 0.25
 FLAT_SLACK = 4  # fds / threads a pool may legitimately open on demand (a worker thread, a log file, ...)
 
 
-def run(out_dir, short):
+def run(out_dir, short, shared=None):
     total, warmup, every = (60, 20, 5) if short else (2000, 200, 25)
     rng = random.Random(7)
     check = Check()
-    service = start(out_dir, "soak")
+    service = shared or start(out_dir, "soak")
     try:
         pid = service.process.pid
         samples, statuses = [], Counter()
@@ -47,4 +47,5 @@ def run(out_dir, short):
                        "threads": [first["threads"], max(s["threads"] for s in samples), last["threads"]],
                        "samples": samples}
     finally:
-        service.stop()
+        if service is not shared:
+            service.stop()

@@ -39,8 +39,47 @@ function requestJson(fields, seedText) {
   return json.slice(0, -1) + ',"seed":' + seed + '}';
 }
 
+// The optional access token (AUDIOLDM2_AUTH_TOKENS on the service): kept in sessionStorage, so it lives as long as
+// the tab and never reaches disk or other tabs; sent as Authorization: Bearer on every /predict, /jobs and
+// /q/openapi call. EventSource and <audio src> cannot send a header, so with a token the job's progress is polled
+// and its audio and spectrogram are fetched as blobs.
+const TOKEN_KEY = 'audioldm2.token';
+const token = () => sessionStorage.getItem(TOKEN_KEY) || '';
+
+function withToken(headers = {}) {
+  const t = token();
+  if (t) headers.Authorization = `Bearer ${t}`;
+  return headers;
+}
+
+function authFetch(url, init = {}) {
+  return fetch(url, { ...init, headers: withToken({ ...(init.headers || {}) }) });
+}
+
+function showAuthProblem(detail) {
+  const el = $('token-status');
+  el.classList.add('error');
+  el.textContent = token()
+    ? `The service refused this access token (401${detail ? `: ${detail}` : ''}). Check it and try again.`
+    : 'The service needs an access token (401): enter it in Access token.';
+}
+
+/** url itself without a token; with one, an object URL of the fetched bytes (revoked when the element goes). */
+async function mediaUrl(url) {
+  if (!token()) return url;
+  const res = await authFetch(url);
+  if (res.status === 401) showAuthProblem();
+  if (!res.ok) throw new Error(`${url}: ${res.status}`);
+  return URL.createObjectURL(await res.blob());
+}
+
+function setMedia(element, attribute, url) {
+  if (!token()) { element[attribute] = url; return; }
+  mediaUrl(url).then((u) => { element[attribute] = u; }, () => element.onerror && element.onerror());
+}
+
 async function api(method, url, body) {
-  const init = { method, headers: { Accept: 'application/json' } };
+  const init = { method, headers: withToken({ Accept: 'application/json' }) };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = body;
@@ -51,6 +90,7 @@ async function api(method, url, body) {
   if (text) {
     try { data = parseJson(text); } catch { data = { detail: text }; }
   }
+  if (res.status === 401) showAuthProblem(data && data.detail);
   return { status: res.status, ok: res.ok, data, retryAfter: res.headers.get('Retry-After') };
 }
 
@@ -62,7 +102,7 @@ const jobUrl = (id, tail = '') => `/jobs/${encodeURIComponent(id)}${tail}`;
 async function loadSchema() {
   let props = null;
   try {
-    const res = await fetch('/q/openapi?format=json', { headers: { Accept: 'application/json' } });
+    const res = await authFetch('/q/openapi?format=json', { headers: { Accept: 'application/json' } });
     if (res.ok) props = (await res.json()).components.schemas.PredictRequest.properties;
   } catch { /* the service's defaults still apply to empty fields */ }
   const select = $('scheduler');
@@ -242,7 +282,19 @@ function openJob(view, { randomSeed = null } = {}) {
   if (!TERMINAL.has(view.status)) stream(view.id);
 }
 
+/** With a token (EventSource sends no header): GET the job every half second until it finishes. */
+async function poll(id) {
+  if (!current || current.id !== id) return;
+  const res = await api('GET', jobUrl(id)).catch(() => null);
+  if (!current || current.id !== id) return;
+  if (res && res.status === 404) { jobGone(); return; }
+  if (res && res.ok) renderJob(res.data);
+  if (res && res.ok && TERMINAL.has(res.data.status)) { refreshHistory(); return; }
+  current.retry = setTimeout(() => poll(id), res && res.ok ? 500 : 2000);
+}
+
 function stream(id) {
+  if (token()) { poll(id); return; }
   const es = new EventSource(jobUrl(id, '/events'));
   current.es = es;
   const onView = (event) => {
@@ -378,7 +430,7 @@ function renderResult(view) {
     head.append(title);
     if (list.length > 1) {
       const dl = document.createElement('a');
-      dl.href = c.url;
+      setMedia(dl, 'href', c.url);
       dl.download = `audioldm2-${short}-${k + 1}.wav`;
       dl.textContent = 'download';
       head.append(dl);
@@ -386,7 +438,7 @@ function renderResult(view) {
     const audio = document.createElement('audio');
     audio.controls = true;
     audio.preload = 'metadata';
-    audio.src = c.url;
+    setMedia(audio, 'src', c.url);
     audio.setAttribute('aria-label', c.label);
     audio.addEventListener('play', () => {
       for (const other of document.querySelectorAll('#candidates audio')) if (other !== audio) other.pause();
@@ -401,9 +453,9 @@ function renderResult(view) {
   const img = $('spectrogram');
   img.closest('figure').hidden = false;
   img.onerror = () => { img.closest('figure').hidden = true; };
-  img.src = jobUrl(view.id, '/spectrogram.png');
+  setMedia(img, 'src', jobUrl(view.id, '/spectrogram.png'));
   const download = $('download');
-  download.href = list[0].url;
+  setMedia(download, 'href', list[0].url);
   download.download = `audioldm2-${short}.wav`;
   download.hidden = false;
   $('play-all').hidden = list.length < 2;
@@ -565,6 +617,16 @@ async function showHealth() {
 }
 
 async function init() {
+  const tokenInput = $('token');
+  tokenInput.value = token();
+  tokenInput.addEventListener('change', () => {
+    const t = tokenInput.value.trim();
+    if (t) sessionStorage.setItem(TOKEN_KEY, t); else sessionStorage.removeItem(TOKEN_KEY);
+    $('token-status').classList.remove('error');
+    $('token-status').textContent = t ? 'Token set for this tab.' : 'No token.';
+    loadSchema();
+    refreshHistory();
+  });
   $('form').addEventListener('submit', onSubmit);
   $('audio_input').addEventListener('change', () => { $('strength').disabled = !$('audio_input').files.length; });
   $('cancel').addEventListener('click', cancelJob);

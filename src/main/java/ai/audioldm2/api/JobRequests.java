@@ -101,7 +101,7 @@ public class JobRequests implements JobCodec {
     }
 
     @Override
-    public Failure failure(Throwable failure) {
+    public Failure failure(Throwable failure, String traceId) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
         if (cause instanceof RuntimeException e) {
@@ -110,7 +110,7 @@ public class JobRequests implements JobCodec {
                 return new Failure(error.get().statusCode(), error.get().detail());
             }
         }
-        return new Failure(500, "the generation failed: " + cause.getMessage());
+        return new Failure(500, "internal error (trace id " + traceId + ")");
     }
 
     private PredictRequest parse(String storedRequest) {

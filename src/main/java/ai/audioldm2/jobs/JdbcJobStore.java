@@ -310,8 +310,35 @@ public class JdbcJobStore implements JobStore {
                 throw e;
             }
         } catch (SQLException e) {
+            discardClosedConnections(e);
             throw unavailable(what, e);
         }
+    }
+
+    /**
+     * When H2 closed the embedded database under the pool (it does so when a write fails: the disk full, measured
+     * by the reliability suite on a full tmpfs), every pooled connection answers "The database has been closed"
+     * forever, even once the disk has room again. Closing them all lets the next connection open the file anew.
+     */
+    private void discardClosedConnections(SQLException failure) {
+        if (isEmbedded() && databaseClosed(failure)) {
+            dataSource().flush(AgroalDataSource.FlushMode.ALL);
+        }
+    }
+
+    /** H2's DATABASE_IS_CLOSED, DATABASE_CALLED_AT_SHUTDOWN, CONNECTION_BROKEN_1 or OBJECT_CLOSED, or SQL state 08. */
+    static boolean databaseClosed(SQLException failure) {
+        for (Throwable e = failure; e != null; e = e.getCause()) {
+            if (e instanceof SQLException sql) {
+                int code = sql.getErrorCode();
+                String state = sql.getSQLState();
+                if (code == 90098 || code == 90121 || code == 90067 || code == 90007
+                        || (state != null && state.startsWith("08"))) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private Connection connection() throws SQLException {

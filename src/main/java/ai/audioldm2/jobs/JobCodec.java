@@ -1,6 +1,7 @@
 package ai.audioldm2.jobs;
 
 import ai.audioldm2.pipeline.GenerationRequest;
+import com.fasterxml.jackson.annotation.JsonProperty;
 
 import java.util.List;
 
@@ -15,7 +16,7 @@ public interface JobCodec {
     }
 
     /** A job's error: {@code status_code} and {@code detail}, as /predict would have answered. */
-    record Failure(int statusCode, Object detail) {
+    record Failure(@JsonProperty("status_code") int statusCode, Object detail) {
     }
 
     /**
@@ -31,6 +32,10 @@ public interface JobCodec {
     /** Each candidate's WAV, best first, byte for byte what /predict answers with {@code Accept: audio/wav}. */
     List<byte[]> audio(TracedResult generated);
 
-    /** What /predict would have answered for this failure. */
-    Failure failure(Throwable failure);
+    /**
+     * What /predict would have answered for this failure: the request's fault (422, 400, 413) as /predict words
+     * it, anything else a 500 that names only {@code traceId} (the failure itself goes to the log, never to the
+     * client: it may hold file paths and runtime internals).
+     */
+    Failure failure(Throwable failure, String traceId);
 }

@@ -3,6 +3,8 @@ package ai.audioldm2.jobs;
 import ai.audioldm2.config.ServiceConfig;
 import ai.audioldm2.telemetry.GenerationTracing;
 import ai.audioldm2.telemetry.ServiceMetrics;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PostConstruct;
@@ -22,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -188,8 +191,9 @@ public class JobRunner {
             } else if (GenerationService.isCancellation(failure)) {
                 metrics.jobFinished(JobStatus.CANCELLED.label()); // DELETE marked it in the store; shutdown queued it again
             } else {
-                LOG.errorf(failure, "job %s failed", job.id());
-                store.fail(job.id(), owner, last, views.json(codec.failure(failure)));
+                String traceId = traceId(job.traceparent());
+                LOG.errorf(failure, "job %s failed, trace id %s", job.id(), traceId);
+                store.fail(job.id(), owner, last, views.json(codec.failure(failure, traceId)));
                 metrics.jobFinished(JobStatus.FAILED.label());
             }
             store.find(job.id()).ifPresent(stored -> events.publish(views.of(stored, null)));
@@ -233,6 +237,16 @@ public class JobRunner {
         counted = counts;
         countedAt = now;
         return counts;
+    }
+
+    /** The submit's trace id (what /predict's 500 names), or a fresh one that still ties the error to the log. */
+    private String traceId(String traceparent) {
+        SpanContext span = Span.fromContext(tracing.fromTraceparent(traceparent)).getSpanContext();
+        if (span.isValid()) {
+            return span.getTraceId();
+        }
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return String.format("%016x%016x", random.nextLong(), random.nextLong());
     }
 
     private Instant leaseUntil() {

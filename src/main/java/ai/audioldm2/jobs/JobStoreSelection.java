@@ -57,7 +57,7 @@ public final class JobStoreSelection implements ConfigSourceFactory {
     }
 
     static String embeddedUrl(Path dataDir) {
-        return "jdbc:h2:file:" + dataDir.resolve("jobs") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
+        return "jdbc:h2:file:" + dataDir.resolve("jobs") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0";
     }
 
     private static String active(String name) {

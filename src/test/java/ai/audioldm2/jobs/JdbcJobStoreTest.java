@@ -1,5 +1,7 @@
 package ai.audioldm2.jobs;
 
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.agroal.DataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -7,6 +9,9 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +43,10 @@ class JdbcJobStoreTest {
     @Inject
     JobStore store;
 
+    @Inject
+    @DataSource(JobStoreSelection.EMBEDDED)
+    AgroalDataSource embedded;
+
     @BeforeEach
     void empty() {
         store.requeueRunning(null);
@@ -53,6 +62,32 @@ class JdbcJobStoreTest {
 
     private static Instant in(int seconds) {
         return Instant.now().plusSeconds(seconds);
+    }
+
+    /**
+     * H2 closes the database when a write fails (the disk full: the reliability suite's full tmpfs), and the pooled
+     * connections then answered "The database has been closed" forever, also once there was room again: every
+     * /jobs request was 503 until a restart. SHUTDOWN IMMEDIATELY closes it the same way (no session is closed).
+     */
+    @Test
+    void aDatabaseClosedUnderThePoolIsOpenedAgain() throws SQLException {
+        String before = insert();
+        try (Connection connection = embedded.getConnection(); Statement statement = connection.createStatement()) {
+            statement.execute("SHUTDOWN IMMEDIATELY");
+        } catch (SQLException closedWhileClosing) {
+            // the connection it ran on is gone with the database
+        }
+        int unavailable = 0;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                store.counts();
+            } catch (StoreUnavailableException e) {
+                unavailable++;
+            }
+        }
+        assertTrue(unavailable < 3, "the store never opened again");
+        assertTrue(store.find(before).isPresent(), "a committed job was lost");
+        assertEquals(JobStatus.QUEUED, store.find(insert()).orElseThrow().status());
     }
 
     @Test

@@ -17,7 +17,7 @@ class JobStoreSelectionTest {
         assertEquals("false", properties.get("quarkus.datasource.\"postgresql\".active"));
         String url = properties.get("quarkus.datasource.\"embedded\".jdbc.url");
         assertEquals("jdbc:h2:file:" + Path.of("some/dir").toAbsolutePath().resolve("jobs")
-                + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE", url);
+                + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0", url);
         assertEquals(Path.of("data").toAbsolutePath(), JobStoreSelection.dataDir(null));
     }
 
