@@ -249,8 +249,8 @@ public final class GenerateCommand implements Callable<Integer> {
         long loadStart = System.nanoTime();
         try (AudioLdm2Pipeline pipeline = AudioLdm2Pipeline.load(modelDir, options)) {
             GenerationPlan plan = pipeline.plan(request);
-            stderr.printf(Locale.ROOT, "load %d ms (%s, %s)%n", (System.nanoTime() - loadStart) / 1_000_000,
-                    pipeline.info().name(), pipeline.info().executionProvider());
+            stderr.printf(Locale.ROOT, "load %d ms (%s, %s, %s mode)%n", (System.nanoTime() - loadStart) / 1_000_000,
+                    pipeline.info().name(), pipeline.info().executionProvider(), mode.wireName());
             stderr.printf(Locale.ROOT, "memory estimate %d MB (budget %d MB)%n",
                     pipeline.memory().estimate(plan) >> 20, pipeline.memory().budget() >> 20);
             writeResult(pipeline.generate(plan, new ProgressDisplay(stderr, System.console() != null)), format);

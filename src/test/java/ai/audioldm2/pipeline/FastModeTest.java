@@ -1,7 +1,9 @@
 package ai.audioldm2.pipeline;
 
+import ai.audioldm2.bundle.ModelBundleException;
 import ai.audioldm2.bundle.TinyBundle;
 import ai.audioldm2.onnx.RuntimeOptions;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -74,6 +76,15 @@ class FastModeTest {
             assertTrue(refused.getMessage().contains("audioldm2.runtime.modes"), refused.getMessage());
         }
         assertEquals(List.of("exact", "fast"), fast.info().modes());
+    }
+
+    @Test
+    void aFastGraphIsCheckedAgainstTheManifestLikeAnExactOne() {
+        ObjectNode wrongFile = TinyBundle.fp32Fast(200, 800);
+        ((ObjectNode) wrongFile.get("graphs").get("unet")).put("file", "vocoder.onnx");
+        Path bundle = TinyBundle.copyWithFast(dir.resolve("wrong"), wrongFile);
+        ModelBundleException e = assertThrows(ModelBundleException.class, () -> AudioLdm2Pipeline.load(bundle, FAST));
+        assertTrue(e.getMessage().contains("vocoder.onnx does not match manifest.json"), e.getMessage());
     }
 
     @Test
