@@ -59,7 +59,8 @@ public class AudioAnswers {
         return new PredictResponse(candidates == null ? base64(best, result.sampleRate())
                 : candidates.get(0).audioB64(), result.sampleRate(), (double) best.length / result.sampleRate(),
                 best.length, 1, request.prompt(), result.seed(), request.scheduler(), request.numInferenceSteps(),
-                request.guidanceScale(), request.strength(), request.numWaveformsPerPrompt(), request.mode(), candidates,
+                request.guidanceScale(), request.strength(), request.numWaveformsPerPrompt(), request.mode(),
+                candidates,
                 new ResponseMeta(request.clientJobId(), generated.traceId(), generated.spanId()));
     }
 

@@ -52,8 +52,9 @@ public final class PredictRequestParser {
         this.reader = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         this.limits = limits;
         this.defaults = defaults;
-        this.defaultMode = Mode.parse(request.mode()).map(Mode::wireName).orElseThrow(() -> new IllegalArgumentException(
-                "audioldm2.request.mode must be one of " + Mode.wireNames() + ", got '" + request.mode() + "'"));
+        this.defaultMode = Mode.parse(request.mode()).map(Mode::wireName)
+                .orElseThrow(() -> new IllegalArgumentException("audioldm2.request.mode must be one of "
+                        + Mode.wireNames() + ", got '" + request.mode() + "'"));
         this.audioLimits = DecodeLimits.DEFAULT.withMaxDurationSeconds(limits.maxInputDuration())
                 .withMaxBytes(limits.maxInputBytes().asLongValue());
     }

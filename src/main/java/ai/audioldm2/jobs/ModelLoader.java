@@ -48,7 +48,7 @@ public class ModelLoader {
      *
      * @throws IllegalArgumentException for a value that is no mode
      */
-    public static boolean fastEnabled(ServiceConfig config) {
+    private static boolean fastEnabled(ServiceConfig config) {
         for (String name : config.runtime().modes()) {
             if (Mode.parse(name.trim()).isEmpty()) {
                 throw new IllegalArgumentException("audioldm2.runtime.modes: unknown mode '" + name + "' (allowed: "

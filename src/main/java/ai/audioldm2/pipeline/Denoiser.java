@@ -39,11 +39,6 @@ record Denoiser(OrtEnvironment env, OrtSession session, GuidanceWindow window) {
         }
     }
 
-    /** Guidance on every step: exact mode. */
-    Denoiser(OrtEnvironment env, OrtSession session) {
-        this(env, session, GuidanceWindow.EVERY_STEP);
-    }
-
     /**
      * Denoises {@code latents} (shape {@code latentShape}) in place, running the scheduler's steps from index
      * {@code firstStep} (0, or audio-to-audio's img2img start) to the end.

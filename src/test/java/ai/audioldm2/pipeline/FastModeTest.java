@@ -1,5 +1,6 @@
 package ai.audioldm2.pipeline;
 
+import ai.audioldm2.audio.DecodedAudio;
 import ai.audioldm2.bundle.ModelBundleException;
 import ai.audioldm2.bundle.TinyBundle;
 import ai.audioldm2.onnx.RuntimeOptions;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -93,7 +95,21 @@ class FastModeTest {
         float[] second = fast.generate(request(Mode.FAST), GenerationObserver.NONE).waveforms()[0];
         assertArrayEquals(first, second);
         float[] exact = fast.generate(request(Mode.EXACT), GenerationObserver.NONE).waveforms()[0];
-        assertFalse(java.util.Arrays.equals(first, exact), "the guidance interval changed nothing");
+        assertFalse(Arrays.equals(first, exact), "the guidance interval changed nothing");
+    }
+
+    @Test
+    void audioToAudioRunsInFastModeDeterministically() {
+        float[] tone = new float[8000];
+        for (int i = 0; i < tone.length; i++) {
+            tone[i] = (float) (0.3 * Math.sin(2 * Math.PI * 440 * i / 16000.0));
+        }
+        GenerationRequest request = request(Mode.FAST).withInputAudio(new DecodedAudio(new float[][] {tone}, 16000),
+                0.8);
+        float[] first = fast.generate(request, GenerationObserver.NONE).waveforms()[0];
+        assertArrayEquals(first, fast.generate(request, GenerationObserver.NONE).waveforms()[0]);
+        assertFalse(Arrays.equals(first, fast.generate(request.withMode(Mode.EXACT),
+                GenerationObserver.NONE).waveforms()[0]), "the guidance interval changed nothing");
     }
 
     @Test
