@@ -59,7 +59,8 @@ public class AudioAnswers {
         return new PredictResponse(candidates == null ? base64(best, result.sampleRate())
                 : candidates.get(0).audioB64(), result.sampleRate(), (double) best.length / result.sampleRate(),
                 best.length, 1, request.prompt(), result.seed(), request.scheduler(), request.numInferenceSteps(),
-                request.guidanceScale(), request.strength(), request.numWaveformsPerPrompt(), candidates,
+                request.guidanceScale(), request.strength(), request.numWaveformsPerPrompt(), request.mode(),
+                candidates,
                 new ResponseMeta(request.clientJobId(), generated.traceId(), generated.spanId()));
     }
 
@@ -82,7 +83,8 @@ public class AudioAnswers {
                 .header("X-Scheduler", request.scheduler())
                 .header("X-Num-Inference-Steps", request.numInferenceSteps())
                 .header("X-Guidance-Scale", request.guidanceScale())
-                .header("X-Num-Waveforms-Per-Prompt", request.numWaveformsPerPrompt());
+                .header("X-Num-Waveforms-Per-Prompt", request.numWaveformsPerPrompt())
+                .header("X-Mode", request.mode());
         if (request.strength() != null) {
             response.header("X-Strength", request.strength());
         }

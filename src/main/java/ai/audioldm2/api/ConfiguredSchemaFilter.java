@@ -59,6 +59,8 @@ public class ConfiguredSchemaFilter implements OASFilter {
         range(fields.get("num_inference_steps"), limits.minSteps(), limits.maxSteps())
                 .defaultValue(defaults.numInferenceSteps());
         fields.get("scheduler").defaultValue(defaults.scheduler()).enumeration(List.copyOf(Schedulers.names()));
+        fields.get("mode").defaultValue(config.request().mode())
+                .enumeration(List.copyOf(ModelLoader.servedModes(config)));
         fields.get("strength").defaultValue(GenerationRequest.DEFAULT_STRENGTH);
         fields.get("num_waveforms_per_prompt").maximum(BigDecimal.valueOf(limits.maxWaveformsPerPrompt()));
     }

@@ -45,7 +45,7 @@ public class JobRequests implements JobCodec {
 
     @PostConstruct
     void init() {
-        parser = new PredictRequestParser(mapper, config.limits(), config.defaults());
+        parser = new PredictRequestParser(mapper, config.limits(), config.defaults(), config.request());
     }
 
     /** Parses and validates a POST /jobs body exactly as /predict does, and chooses the seed. */
@@ -64,6 +64,7 @@ public class JobRequests implements JobCodec {
             view.put("strength", request.strength());
         }
         view.put("num_waveforms_per_prompt", request.numWaveformsPerPrompt());
+        view.put("mode", request.mode());
         if (request.clientJobId() != null) {
             view.put("client_job_id", request.clientJobId());
         }

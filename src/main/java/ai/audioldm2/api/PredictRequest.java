@@ -2,6 +2,7 @@ package ai.audioldm2.api;
 
 import ai.audioldm2.audio.DecodedAudio;
 import ai.audioldm2.pipeline.GenerationRequest;
+import ai.audioldm2.pipeline.Mode;
 import ai.audioldm2.random.Seeds;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
@@ -56,19 +57,23 @@ public record PredictRequest(
         @JsonProperty("client_job_id")
         @Schema(nullable = true, pattern = PredictRequestParser.CLIENT_JOB_ID_PATTERN,
                 description = "caller's id, echoed in meta; also accepted as the query parameter client_job_id")
-        String clientJobId) {
+        String clientJobId,
+        @Schema(description = "exact: diffusers' pipeline; fast: the bundle's fast graphs and guidance interval "
+                + "(422 when the service has none). The enum lists the modes this service runs")
+        String mode) {
 
     /** This request with its seed chosen, as a stored job keeps it. */
     PredictRequest withSeed(long chosen) {
         return new PredictRequest(prompt, negativePrompt, duration, guidanceScale, numInferenceSteps, chosen, scheduler,
-                audioInput, strength, numWaveformsPerPrompt, clientJobId);
+                audioInput, strength, numWaveformsPerPrompt, clientJobId, mode);
     }
 
     /** The pipeline's request for this one, with a random seed when the client gave none. */
     GenerationRequest toGeneration() {
         GenerationRequest request = new GenerationRequest(List.of(prompt),
                 negativePrompt == null ? null : List.of(negativePrompt), duration, numInferenceSteps, guidanceScale,
-                Seeds.orRandom(seed), scheduler, 0.0, numWaveformsPerPrompt);
+                Seeds.orRandom(seed), scheduler, 0.0, numWaveformsPerPrompt)
+                .withMode(Mode.parse(mode).orElseThrow());
         return audioInput == null ? request : request.withInputAudio(audioInput, strength);
     }
 }

@@ -6,6 +6,7 @@ import ai.audioldm2.audio.DecodeLimits;
 import ai.audioldm2.audio.DecodedAudio;
 import ai.audioldm2.config.ServiceConfig;
 import ai.audioldm2.pipeline.GenerationRequest;
+import ai.audioldm2.pipeline.Mode;
 import ai.audioldm2.text.PromptText;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -36,18 +37,24 @@ public final class PredictRequestParser {
     private static final Pattern CLIENT_JOB_ID = Pattern.compile(CLIENT_JOB_ID_PATTERN);
     private static final Set<String> FIELDS = Set.of("prompt", "negative_prompt", "duration", "guidance_scale",
             "num_inference_steps", "seed", "scheduler", "audio_input_b64", "strength", "num_waveforms_per_prompt",
-            "client_job_id");
+            "client_job_id", "mode");
     private static final String BATCH_FIELD = "requests";
 
     private final ObjectReader reader;
     private final ServiceConfig.Limits limits;
     private final ServiceConfig.Defaults defaults;
+    private final String defaultMode;
     private final DecodeLimits audioLimits;
 
-    public PredictRequestParser(ObjectMapper mapper, ServiceConfig.Limits limits, ServiceConfig.Defaults defaults) {
+    /** @throws IllegalArgumentException when {@code request}'s default mode is no mode */
+    public PredictRequestParser(ObjectMapper mapper, ServiceConfig.Limits limits, ServiceConfig.Defaults defaults,
+                                ServiceConfig.Request request) {
         this.reader = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         this.limits = limits;
         this.defaults = defaults;
+        this.defaultMode = Mode.parse(request.mode()).map(Mode::wireName)
+                .orElseThrow(() -> new IllegalArgumentException("audioldm2.request.mode must be one of "
+                        + Mode.wireNames() + ", got '" + request.mode() + "'"));
         this.audioLimits = DecodeLimits.DEFAULT.withMaxDurationSeconds(limits.maxInputDuration())
                 .withMaxBytes(limits.maxInputBytes().asLongValue());
     }
@@ -152,11 +159,12 @@ public final class PredictRequestParser {
         Long seed = fields.seed();
         String scheduler = fields.scheduler(schedulers);
         String clientJobId = fields.clientJobId(clientJobIdQuery);
+        String mode = fields.mode();
         if (!fields.errors.isEmpty()) {
             throw new RequestValidationException(fields.errors);
         }
         return new PredictRequest(prompt, negativePrompt, duration, guidanceScale, steps, seed, scheduler,
-                audioInput, strength, waveforms, clientJobId);
+                audioInput, strength, waveforms, clientJobId, mode);
     }
 
     private JsonNode readBody(byte[] body) {
@@ -331,15 +339,27 @@ public final class PredictRequestParser {
         }
 
         String scheduler(List<String> available) {
-            JsonNode node = root.get("scheduler");
+            return literal("scheduler", defaults.scheduler(), available);
+        }
+
+        /**
+         * Every mode's name is valid here (pydantic's Literal["exact", "fast"]); whether this service runs it is the
+         * pipeline's 422, which names what is missing.
+         */
+        String mode() {
+            return literal("mode", defaultMode, Mode.wireNames());
+        }
+
+        /** A string field that must be one of {@code allowed} (null: any), {@code fallback} when absent. */
+        private String literal(String field, String fallback, List<String> allowed) {
+            JsonNode node = root.get(field);
             if (node == null) {
-                return defaults.scheduler();
+                return fallback;
             }
-            String name = text("scheduler", node, Integer.MAX_VALUE);
-            if (name != null && available != null && !available.contains(name)) {
-                String expected = expected(available);
-                error("scheduler", "Input should be " + expected, "literal_error", node,
-                        Map.of("expected", expected));
+            String name = text(field, node, Integer.MAX_VALUE);
+            if (name != null && allowed != null && !allowed.contains(name)) {
+                String expected = expected(allowed);
+                error(field, "Input should be " + expected, "literal_error", node, Map.of("expected", expected));
             }
             return name;
         }

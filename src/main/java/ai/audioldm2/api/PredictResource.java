@@ -75,7 +75,7 @@ public class PredictResource {
 
     @PostConstruct
     void init() {
-        parser = new PredictRequestParser(mapper, config.limits(), config.defaults());
+        parser = new PredictRequestParser(mapper, config.limits(), config.defaults(), config.request());
     }
 
     @POST

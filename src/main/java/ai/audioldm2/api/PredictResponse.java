@@ -12,6 +12,7 @@ import java.util.List;
  * @param audioB64   standard padded base64 of a 16-bit PCM mono WAV; the best candidate when there are several
  * @param duration   seconds, num_samples / sample_rate
  * @param strength   audio-to-audio strength, null for text-to-audio
+ * @param mode       the mode that ran: exact or fast
  * @param candidates with num_waveforms_per_prompt &gt; 1, every waveform best first with its CLAP score (null
  *                   scores when the bundle cannot rank); null otherwise
  */
@@ -29,6 +30,7 @@ public record PredictResponse(
         @JsonProperty("guidance_scale") double guidanceScale,
         @Schema(nullable = true) Double strength,
         @JsonProperty("num_waveforms_per_prompt") int numWaveformsPerPrompt,
+        String mode,
         @Schema(nullable = true) List<Candidate> candidates,
         ResponseMeta meta) implements BatchSlot {
 

@@ -16,7 +16,8 @@ public record BundleManifest(
         @JsonProperty(value = "precision", required = true) String precision,
         @JsonProperty(value = "config", required = true) ModelConfig config,
         @JsonProperty(value = "graphs", required = true) Map<String, Graph> graphs,
-        @JsonProperty(value = "files", required = true) Map<String, FileEntry> files) {
+        @JsonProperty(value = "files", required = true) Map<String, FileEntry> files,
+        @JsonProperty("fast") Fast fast) {
 
     /** Where the weights came from. */
     public record Source(@JsonProperty("kind") String kind, @JsonProperty("id") String id,
@@ -25,12 +26,14 @@ public record BundleManifest(
 
     /**
      * One ONNX graph: its file, relative to the bundle, its declared inputs and outputs, and its precision (fp32,
-     * fp16, or int8 for a quantised UNet; absent in older manifests).
+     * fp16, or int8 for a quantised UNet; absent in older manifests). A fast graph also states its measured error
+     * against its exact twin (null for exact graphs).
      */
     public record Graph(@JsonProperty(value = "file", required = true) String file,
                         @JsonProperty(value = "inputs", required = true) List<TensorSpec> inputs,
                         @JsonProperty(value = "outputs", required = true) List<TensorSpec> outputs,
-                        @JsonProperty("precision") String precision) {
+                        @JsonProperty("precision") String precision,
+                        @JsonProperty("error") MelError error) {
 
         public boolean quantized() {
             return "int8".equals(precision);
@@ -45,5 +48,24 @@ public record BundleManifest(
     /** Expected size and digest of one file of the bundle. */
     public record FileEntry(@JsonProperty(value = "sha256", required = true) String sha256,
                             @JsonProperty(value = "bytes", required = true) long bytes) {
+    }
+
+    /**
+     * The optional fast mode (docs/BUNDLE.md): graphs that replace their exact twins of the same name, the
+     * inclusive timestep window [lo, hi] in which classifier-free guidance runs (null: every step), and the whole
+     * mode's measured error against exact mode.
+     */
+    public record Fast(@JsonProperty(value = "graphs", required = true) Map<String, Graph> graphs,
+                       @JsonProperty("guidance_timesteps") List<Long> guidanceTimesteps,
+                       @JsonProperty("error") MelError error) {
+    }
+
+    /**
+     * Log-mel error against exact mode, relative to the exact mel's std (RMS and max of the difference); for the
+     * whole mode also the same measure of a torch bf16 UNet against fp32, the quality bar fast mode is held to.
+     */
+    public record MelError(@JsonProperty("mel_rms_over_std") double melRmsOverStd,
+                           @JsonProperty("mel_max_over_std") double melMaxOverStd,
+                           @JsonProperty("bf16_anchor") MelError bf16Anchor) {
     }
 }

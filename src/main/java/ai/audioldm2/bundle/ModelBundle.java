@@ -36,6 +36,15 @@ public final class ModelBundle {
     public static final List<String> GENERATION_GRAPHS =
             List.of("clap_text", "t5_encoder", "projection", "gpt2", "unet", "vae_decoder", "vocoder");
 
+    /** Graphs a manifest's {@code fast} block may replace: the per-step and per-sample heavy ones. */
+    public static final List<String> FAST_GRAPHS = List.of("unet", "vae_decoder", "vocoder");
+
+    /**
+     * Prefix of a fast graph's name here ({@code fast_unet}): one name space for sessions, I/O checks and the
+     * optimized-graph cache (whose file names start with the graph name, so no slash).
+     */
+    public static final String FAST_PREFIX = "fast_";
+
     /** Fields marked required fail when missing; unknown fields are ignored (the exporter may add more). */
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -72,13 +81,31 @@ public final class ModelBundle {
         return dir.resolve(graph(graph).file());
     }
 
+    /** A declared graph: an exact one by its name, a fast one as {@link #fastName}. */
     public BundleManifest.Graph graph(String graph) {
-        BundleManifest.Graph g = manifest.graphs().get(graph);
+        boolean fast = graph.startsWith(FAST_PREFIX) && manifest.fast() != null;
+        Map<String, BundleManifest.Graph> declared = fast ? manifest.fast().graphs() : manifest.graphs();
+        BundleManifest.Graph g = declared.get(fast ? graph.substring(FAST_PREFIX.length()) : graph);
         if (g == null) {
             throw new ModelBundleException("manifest.json declares no graph '" + graph + "' (declared: "
-                    + new TreeSet<>(manifest.graphs().keySet()) + ")");
+                    + new TreeSet<>(declared.keySet()) + (fast ? " under \"fast\"" : "") + ")");
         }
         return g;
+    }
+
+    /** The name under which {@link #graph} and the session factory know the fast twin of {@code graph}. */
+    public static String fastName(String graph) {
+        return FAST_PREFIX + graph;
+    }
+
+    /** Whether the manifest has a {@code fast} block (graphs exported with scripts/export_onnx.py --fast). */
+    public boolean hasFast() {
+        return manifest.fast() != null;
+    }
+
+    /** The exact graphs that have a fast twin, in {@link #FAST_GRAPHS} order; empty without a fast block. */
+    public List<String> fastGraphs() {
+        return hasFast() ? FAST_GRAPHS.stream().filter(manifest.fast().graphs()::containsKey).toList() : List.of();
     }
 
     /** Path of a bundle file that must exist (tokenizers, scheduler config). */
@@ -171,9 +198,33 @@ public final class ModelBundle {
                         + ", which is not listed under \"files\"");
             }
         }
+        if (hasFast()) {
+            verifyFastDeclarations(manifest.fast());
+        }
         requiredFile(CLAP_TOKENIZER);
         requiredFile(T5_TOKENIZER);
         requiredFile(SCHEDULER_CONFIG);
+    }
+
+    private void verifyFastDeclarations(BundleManifest.Fast fast) {
+        if (fast.graphs().isEmpty()) {
+            throw new ModelBundleException("manifest.json: the \"fast\" block lists no graphs");
+        }
+        for (var entry : fast.graphs().entrySet()) {
+            if (!FAST_GRAPHS.contains(entry.getKey())) {
+                throw new ModelBundleException("manifest.json: fast graph '" + entry.getKey() + "' replaces no graph "
+                        + "this runtime can swap (" + String.join(", ", FAST_GRAPHS) + ")");
+            }
+            if (!manifest.files().containsKey(entry.getValue().file())) {
+                throw new ModelBundleException("manifest.json: fast graph '" + entry.getKey() + "' uses "
+                        + entry.getValue().file() + ", which is not listed under \"files\"");
+            }
+        }
+        List<Long> window = fast.guidanceTimesteps();
+        if (window != null && (window.size() != 2 || window.get(0) > window.get(1))) {
+            throw new ModelBundleException("manifest.json: fast.guidance_timesteps must be [lo, hi] with lo <= hi, got "
+                    + window);
+        }
     }
 
     private void verifyFiles() {

@@ -1,11 +1,13 @@
 package ai.audioldm2.cli;
 
 import ai.audioldm2.onnx.RuntimeOptions;
+import ai.audioldm2.config.RequestDefaults;
 import ai.audioldm2.bundle.ModelBundleException;
 import ai.audioldm2.onnx.OrtRunClock;
 import ai.audioldm2.pipeline.AudioLdm2Pipeline;
 import ai.audioldm2.pipeline.GenerationObserver;
 import ai.audioldm2.pipeline.GenerationRequest;
+import ai.audioldm2.pipeline.Mode;
 import ai.audioldm2.pipeline.GenerationResult;
 import ai.audioldm2.pipeline.Stage;
 import ai.onnxruntime.OrtEnvironment;
@@ -62,6 +64,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Timed generations, in order, each --runs times (default: ${DEFAULT-VALUE}).")
     List<String> cases;
 
+    @Option(names = "--mode", defaultValue = RequestDefaults.MODE, paramLabel = "exact|fast",
+            converter = CommandLines.Modes.class,
+            description = "exact or fast (the bundle's fast graphs, loaded only then; default: ${DEFAULT-VALUE}).")
+    Mode mode;
+
     @Option(names = "--runs", defaultValue = "1", description = "Timed runs per case (default: ${DEFAULT-VALUE}).")
     int runs;
 
@@ -103,10 +110,12 @@ public final class BenchCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
         RuntimeOptions options = executionProvider.runtimeOptions().intraOpThreads(threads).interOpThreads(1)
-                .optimizationLevel(optimizationLevel).optimizedModelDir(optimizedModelDir).build();
+                .optimizationLevel(optimizationLevel).optimizedModelDir(optimizedModelDir)
+                .fastMode(mode == Mode.FAST).build();
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("side", "java");
         report.put("threads", threads);
+        report.put("mode", mode.wireName());
         long loadStart = System.nanoTime();
         try (AudioLdm2Pipeline pipeline = AudioLdm2Pipeline.load(modelDir, options)) {
             report.put("load_s", seconds(System.nanoTime() - loadStart));
@@ -120,7 +129,7 @@ public final class BenchCommand implements Callable<Integer> {
             if (warmupSteps > 0) {     // first-run allocations, arena growth and JIT out of the timed runs
                 GenerationRequest first = timed.get(0);
                 pipeline.generate(GenerationRequest.of(prompt, negativePrompt, duration, warmupSteps, guidance, seed,
-                        first.scheduler()), GenerationObserver.NONE);
+                        first.scheduler()).withMode(mode), GenerationObserver.NONE);
             }
             Map<String, Object> results = new LinkedHashMap<>();
             int samples = 0;
@@ -161,7 +170,8 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--case '" + spec + "': steps is not an integer");
         }
-        return GenerationRequest.of(prompt, negativePrompt, duration, steps, guidance, seed, spec.substring(0, colon));
+        return GenerationRequest.of(prompt, negativePrompt, duration, steps, guidance, seed, spec.substring(0, colon))
+                .withMode(mode);
     }
 
     /** Per-run timings of one case: stage wall times, the time outside ORT runs, and the median step. */

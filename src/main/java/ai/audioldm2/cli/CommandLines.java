@@ -1,5 +1,6 @@
 package ai.audioldm2.cli;
 
+import ai.audioldm2.pipeline.Mode;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
@@ -31,6 +32,15 @@ final class CommandLines {
         cli.getOut().flush();
         err.flush();
         return code;
+    }
+
+    /** --mode's values, exact or fast, as requests write them. */
+    static final class Modes implements CommandLine.ITypeConverter<Mode> {
+        @Override
+        public Mode convert(String value) {
+            return Mode.parse(value).orElseThrow(() -> new CommandLine.TypeConversionException(
+                    "'" + value + "' is not a mode (" + String.join(", ", Mode.wireNames()) + ")"));
+        }
     }
 
     /** The message of {@code e} on one line, for stderr. */

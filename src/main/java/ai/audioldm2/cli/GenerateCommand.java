@@ -12,6 +12,7 @@ import ai.audioldm2.audio.WavEncoder;
 import ai.audioldm2.pipeline.AudioLdm2Pipeline;
 import ai.audioldm2.pipeline.GenerationPlan;
 import ai.audioldm2.pipeline.GenerationRequest;
+import ai.audioldm2.pipeline.Mode;
 import ai.audioldm2.pipeline.GenerationResult;
 import ai.audioldm2.random.Seeds;
 import io.quarkus.runtime.configuration.MemorySizeConverter;
@@ -122,6 +123,12 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--eta", defaultValue = "0", description = "DDIM eta (default: ${DEFAULT-VALUE}).")
     double eta;
 
+    @Option(names = "--mode", defaultValue = RequestDefaults.MODE, paramLabel = "exact|fast",
+            converter = CommandLines.Modes.class,
+            description = "exact (diffusers' pipeline) or fast (the bundle's fast graphs, loaded only then; "
+                    + "default: ${DEFAULT-VALUE}).")
+    Mode mode;
+
     @Option(names = "--sample-format", defaultValue = "pcm16", paramLabel = "pcm16|f32",
             description = "WAV sample format (default: ${DEFAULT-VALUE}).")
     String sampleFormat;
@@ -168,7 +175,8 @@ public final class GenerateCommand implements Callable<Integer> {
             AudioEncoder format = encoder();
             GenerationRequest request = request(prompt(), inputAudio());
             RuntimeOptions options = executionProvider.runtimeOptions().cpuFallback(cpuFallback).intraOpThreads(threads)
-                    .optimizedModelDir(optimizedModelDir).maxRequestMemory(maxRequestMemory).build();
+                    .optimizedModelDir(optimizedModelDir).maxRequestMemory(maxRequestMemory)
+                    .fastMode(mode == Mode.FAST).build();
             return generate(request, options, format);
         } catch (UsageException e) {
             stderr.println("error: " + e.getMessage());
@@ -230,7 +238,7 @@ public final class GenerateCommand implements Callable<Integer> {
         double seconds = duration != null ? duration : input != null ? input.durationSeconds() : DEFAULT_DURATION;
         GenerationRequest request = new GenerationRequest(List.of(prompt),
                 negativePrompt == null ? null : List.of(negativePrompt), seconds, steps, guidance,
-                Seeds.orRandom(seed), scheduler, eta, waveforms);
+                Seeds.orRandom(seed), scheduler, eta, waveforms).withMode(mode);
         return input == null ? request
                 : request.withInputAudio(input, strength != null ? strength : GenerationRequest.DEFAULT_STRENGTH);
     }
@@ -241,8 +249,8 @@ public final class GenerateCommand implements Callable<Integer> {
         long loadStart = System.nanoTime();
         try (AudioLdm2Pipeline pipeline = AudioLdm2Pipeline.load(modelDir, options)) {
             GenerationPlan plan = pipeline.plan(request);
-            stderr.printf(Locale.ROOT, "load %d ms (%s, %s)%n", (System.nanoTime() - loadStart) / 1_000_000,
-                    pipeline.info().name(), pipeline.info().executionProvider());
+            stderr.printf(Locale.ROOT, "load %d ms (%s, %s, %s mode)%n", (System.nanoTime() - loadStart) / 1_000_000,
+                    pipeline.info().name(), pipeline.info().executionProvider(), mode.wireName());
             stderr.printf(Locale.ROOT, "memory estimate %d MB (budget %d MB)%n",
                     pipeline.memory().estimate(plan) >> 20, pipeline.memory().budget() >> 20);
             writeResult(pipeline.generate(plan, new ProgressDisplay(stderr, System.console() != null)), format);

@@ -12,6 +12,7 @@ public final class RequestDefaults {
     public static final String NUM_INFERENCE_STEPS = "200";
     public static final String GUIDANCE_SCALE = "3.5";
     public static final String SCHEDULER = "ddim";
+    public static final String MODE = "exact";
 
     private RequestDefaults() {
     }

@@ -32,6 +32,8 @@ public interface ServiceConfig {
 
     Defaults defaults();
 
+    Request request();
+
     Api api();
 
     Auth auth();
@@ -105,6 +107,13 @@ public interface ServiceConfig {
 
         /** Plugin execution-provider library (the MIGraphX route), if any. */
         Optional<Path> providerLibrary();
+
+        /**
+         * The modes served: exact, and fast to also load the bundle's fast graphs (its manifest's "fast" block).
+         * A bundle without them serves exact only, with a warning at load.
+         */
+        @WithDefault("exact")
+        List<String> modes();
     }
 
     interface Queue {
@@ -203,6 +212,13 @@ public interface ServiceConfig {
 
         @WithDefault(RequestDefaults.SCHEDULER)
         String scheduler();
+    }
+
+    /** How a request runs when its body leaves that out. */
+    interface Request {
+        /** exact or fast. */
+        @WithDefault(RequestDefaults.MODE)
+        String mode();
     }
 
     /** The start-up check of free GPU memory, done when the provider is not cpu. */

@@ -14,6 +14,8 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
+import java.util.List;
+
 
 /**
  * GET /health, in the fleet's shape: 200 {"status":"ok",...,"model":<source id>} once the model is loaded,
@@ -35,11 +37,12 @@ public class HealthResource {
     /**
      * The body; model, reason and max_duration_seconds appear only when known. max_duration_seconds is the longest
      * duration served at the default settings (one waveform, the default guidance): the API's limit, or less where
-     * the per-request memory budget allows less.
+     * the per-request memory budget allows less. modes lists the modes requests may ask for (exact, and fast when
+     * its graphs are loaded).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Health(String status, String service, String version, String model, String reason,
-                         @JsonProperty("max_duration_seconds") Double maxDurationSeconds) {
+                         @JsonProperty("max_duration_seconds") Double maxDurationSeconds, List<String> modes) {
     }
 
     @GET
@@ -51,9 +54,10 @@ public class HealthResource {
         return switch (state.status()) {
             case READY -> Response.ok(new Health("ok", SERVICE, config.version(), state.info().sourceId(), null,
                     state.pipeline().memory().servedMaxDurationSeconds(config.limits().maxDuration(),
-                            config.defaults().guidanceScale() > 1.0))).build();
-            case LOADING -> unavailable(new Health("loading", SERVICE, config.version(), null, null, null));
-            case FAILED -> unavailable(new Health("error", SERVICE, config.version(), null, state.error(), null));
+                            config.defaults().guidanceScale() > 1.0), state.info().modes())).build();
+            case LOADING -> unavailable(new Health("loading", SERVICE, config.version(), null, null, null, null));
+            case FAILED -> unavailable(new Health("error", SERVICE, config.version(), null, state.error(), null,
+                    null));
         };
     }
 

@@ -1,5 +1,6 @@
 package ai.audioldm2.jobs;
 
+import ai.audioldm2.bundle.BundleManifest;
 import ai.audioldm2.bundle.ModelBundle;
 import ai.audioldm2.bundle.ModelBundleException;
 import ai.audioldm2.config.ServiceConfig;
@@ -9,6 +10,7 @@ import ai.audioldm2.device.DeviceMemoryProbe;
 import ai.audioldm2.onnx.ExecutionProvider;
 import ai.audioldm2.onnx.RuntimeOptions;
 import ai.audioldm2.pipeline.AudioLdm2Pipeline;
+import ai.audioldm2.pipeline.Mode;
 import ai.audioldm2.pipeline.RequestMemory;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.configuration.MemorySize;
@@ -18,6 +20,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -41,6 +44,34 @@ public class ModelLoader {
     }
 
     /**
+     * Whether audioldm2.runtime.modes asks for fast mode.
+     *
+     * @throws IllegalArgumentException for a value that is no mode
+     */
+    private static boolean fastEnabled(ServiceConfig config) {
+        for (String name : config.runtime().modes()) {
+            if (Mode.parse(name.trim()).isEmpty()) {
+                throw new IllegalArgumentException("audioldm2.runtime.modes: unknown mode '" + name + "' (allowed: "
+                        + String.join(", ", Mode.wireNames()) + ")");
+            }
+        }
+        return config.runtime().modes().stream().anyMatch(name -> name.trim().equals(Mode.FAST.wireName()));
+    }
+
+    /**
+     * The modes the served bundle will run, from its manifest and audioldm2.runtime.modes, without loading it (for
+     * the OpenAPI document, made before the model loads); exact alone when the manifest cannot be read.
+     */
+    public static List<String> servedModes(ServiceConfig config) {
+        try {
+            boolean fast = fastEnabled(config) && ModelBundle.manifestOf(servedBundle(config)).fast() != null;
+            return fast ? Mode.wireNames() : List.of(Mode.EXACT.wireName());
+        } catch (ModelBundleException | IllegalArgumentException unreadable) {
+            return List.of(Mode.EXACT.wireName());
+        }
+    }
+
+    /**
      * duration's maximum when the memory budget allows less than the configured one at the default settings (one
      * waveform, the default guidance), from the served bundle's manifest, without loading it: the OpenAPI document
      * is made at start-up, before the model loads. Empty when the manifest cannot be read (the load then fails and
@@ -50,10 +81,12 @@ public class ModelLoader {
     public static Optional<Double> memoryMaxDuration(ServiceConfig config) {
         double configured = config.limits().maxDuration();
         try {
-            double served = RequestMemory.of(ModelBundle.manifestOf(servedBundle(config)), maxRequestMemory(config))
+            BundleManifest manifest = ModelBundle.manifestOf(servedBundle(config));
+            double served = RequestMemory.of(manifest, maxRequestMemory(config),
+                            fastEnabled(config) && manifest.fast() != null)
                     .servedMaxDurationSeconds(configured, config.defaults().guidanceScale() > 1.0);
             return served < configured ? Optional.of(served) : Optional.empty();
-        } catch (ModelBundleException unreadable) {
+        } catch (ModelBundleException | IllegalArgumentException unreadable) {
             return Optional.empty();
         }
     }
@@ -160,7 +193,7 @@ public class ModelLoader {
                 .interOpThreads(runtime.interOpThreads()).optimizationLevel(runtime.optimization())
                 .optimizedModelDir(runtime.optimizedModelDir().orElse(null))
                 .providerLibrary(runtime.providerLibrary().orElse(null))
-                .maxRequestMemory(maxRequestMemory(config)).build();
+                .maxRequestMemory(maxRequestMemory(config)).fastMode(fastEnabled(config)).build();
     }
 
     private DeviceMemoryCheck deviceMemoryCheck() {

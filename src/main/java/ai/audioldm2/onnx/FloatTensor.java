@@ -8,6 +8,7 @@ import ai.onnxruntime.OrtException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 
 /** A float32 tensor on the Java heap: row-major data and its shape. */
 public record FloatTensor(float[] data, long[] shape) {
@@ -37,6 +38,14 @@ public record FloatTensor(float[] data, long[] shape) {
     /** Elements per row of the leading (batch) axis. */
     public int rowSize() {
         return data.length / dim(0);
+    }
+
+    /** The last {@code rows} rows (under guidance the positive half of [negative, positive]). */
+    public FloatTensor lastRows(int rows) {
+        int width = data.length / dim(0);
+        long[] rowShape = shape.clone();
+        rowShape[0] = rows;
+        return new FloatTensor(Arrays.copyOfRange(data, data.length - rows * width, data.length), rowShape);
     }
 
     /** Repeats every row {@code n} times (torch {@code repeat_interleave(n, dim=0)}). */

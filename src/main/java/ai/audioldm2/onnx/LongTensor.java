@@ -8,6 +8,7 @@ import ai.onnxruntime.OrtException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.LongBuffer;
+import java.util.Arrays;
 
 /** An int64 tensor on the Java heap (token ids, attention masks, positions). */
 public record LongTensor(long[] data, long[] shape) {
@@ -32,6 +33,14 @@ public record LongTensor(long[] data, long[] shape) {
 
     public int dim(int axis) {
         return Math.toIntExact(shape[axis]);
+    }
+
+    /** The last {@code rows} rows (under guidance the positive half of [negative, positive]). */
+    public LongTensor lastRows(int rows) {
+        int width = data.length / dim(0);
+        long[] rowShape = shape.clone();
+        rowShape[0] = rows;
+        return new LongTensor(Arrays.copyOfRange(data, data.length - rows * width, data.length), rowShape);
     }
 
     /** Repeats every row {@code n} times (torch {@code repeat_interleave(n, dim=0)}). */

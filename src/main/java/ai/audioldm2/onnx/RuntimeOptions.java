@@ -3,7 +3,7 @@ package ai.audioldm2.onnx;
 import java.nio.file.Path;
 
 /**
- * How the ONNX sessions run. Build it with {@link #builder()}: nine positional values of five types are easy to
+ * How the ONNX sessions run. Build it with {@link #builder()}: ten positional values of five types are easy to
  * swap by mistake, and the builder holds the one set of defaults.
  *
  * @param executionProvider  cpu, cuda, migraphx or rocm
@@ -16,6 +16,7 @@ import java.nio.file.Path;
  * @param providerLibrary    plugin EP library to register (MIGraphX route), null if none
  * @param maxRequestMemory   bytes one request may add to the process; 0 derives it from the machine
  *                           (ai.audioldm2.pipeline.RequestMemory#budget)
+ * @param fastMode           also open the bundle's fast graphs, when it has them (audioldm2.runtime.modes has fast)
  */
 public record RuntimeOptions(
         String executionProvider,
@@ -26,7 +27,8 @@ public record RuntimeOptions(
         String optimizationLevel,
         Path optimizedModelDir,
         Path providerLibrary,
-        long maxRequestMemory) {
+        long maxRequestMemory,
+        boolean fastMode) {
 
     public static Builder builder() {
         return new Builder();
@@ -48,6 +50,7 @@ public record RuntimeOptions(
         private Path optimizedModelDir;
         private Path providerLibrary;
         private long maxRequestMemory;
+        private boolean fastMode;
 
         private Builder() {
         }
@@ -97,9 +100,14 @@ public record RuntimeOptions(
             return this;
         }
 
+        public Builder fastMode(boolean enabled) {
+            this.fastMode = enabled;
+            return this;
+        }
+
         public RuntimeOptions build() {
             return new RuntimeOptions(executionProvider, cpuFallback, deviceId, intraOpThreads, interOpThreads,
-                    optimizationLevel, optimizedModelDir, providerLibrary, maxRequestMemory);
+                    optimizationLevel, optimizedModelDir, providerLibrary, maxRequestMemory, fastMode);
         }
     }
 }

@@ -15,6 +15,7 @@ import ai.audioldm2.scheduler.SchedulerConfig;
 import ai.audioldm2.scheduler.Schedulers;
 import ai.audioldm2.text.PromptTokenizers;
 import ai.audioldm2.text.TokenBatch;
+import ai.audioldm2.pipeline.Denoiser.GuidanceWindow;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 
@@ -24,9 +25,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 /**
@@ -41,11 +44,19 @@ import java.util.stream.Stream;
  * without vae_encoder rejects audio-to-audio requests; one without clap_audio returns candidates unranked (scores
  * null), as diffusers does without librosa.
  *
+ * <p>Fast mode (a request's {@link Mode#FAST}) runs the bundle's fast graphs in place of their exact twins (the
+ * UNet, and the VAE decoder and vocoder where the manifest's {@code fast} block has them) and the block's guidance
+ * interval ({@link Denoiser}); they are opened only with {@link RuntimeOptions#fastMode()}.
+ *
  * <p>{@code generate} may run on several threads at once: ONNX Runtime sessions and the tokenizers are
  * thread-safe, and all per-run state (generator, scheduler, buffers) is local to the call. {@link #close} must come
  * after every generate call has returned.
  */
 public final class AudioLdm2Pipeline implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(AudioLdm2Pipeline.class.getName());
+    /** How a bundle gets fast graphs, named in the warning and the 422 of a fast request without them. */
+    static final String FAST_EXPORT = "scripts/export_onnx.py ... --fast";
 
     /** Graphs opened when the manifest declares them: audio-to-audio and CLAP ranking. */
     private static final List<String> OPTIONAL_GRAPHS = List.of(VaeEncoder.GRAPH, ClapAudioEncoder.GRAPH);
@@ -58,18 +69,20 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
     private final T5Encoder t5;
     private final ProjectionModel projection;
     private final LanguageModel languageModel;
-    private final Denoiser denoiser;
-    private final VaeDecoder vae;
-    private final Vocoder vocoder;
+    /** The graphs of each mode this pipeline runs: EXACT always, FAST when its graphs were opened. */
+    private final Map<Mode, ModeGraphs> modes;
+    /** Whether the bundle has a fast block, opened or not: which of fast mode's 422s a request gets. */
+    private final boolean bundleHasFast;
     private final AudioToAudio audioToAudio;
     private final ClapRanker ranker;
     private final ModelInfo info;
     private final RequestMemory memory;
 
     private AudioLdm2Pipeline(ModelBundle bundle, SchedulerConfig schedulerConfig, SessionFactory factory,
-                              PromptTokenizers tokenizers, Map<String, OrtSession> sessions, long maxRequestMemory) {
+                              PromptTokenizers tokenizers, Map<String, OrtSession> sessions, RuntimeOptions options) {
         this.config = bundle.config();
-        this.memory = RequestMemory.of(bundle.manifest(), maxRequestMemory);
+        boolean fast = fastOpened(bundle, options);
+        this.memory = RequestMemory.of(bundle.manifest(), options.maxRequestMemory(), fast);
         this.schedulerConfig = schedulerConfig;
         this.tokenizers = tokenizers;
         this.sessions = sessions;
@@ -79,16 +92,39 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
         this.projection = new ProjectionModel(env, sessions.get(ProjectionModel.GRAPH));
         this.languageModel = new LanguageModel(env, sessions.get(LanguageModel.GRAPH), config.gpt2(),
                 config.maxNewTokens());
-        this.denoiser = new Denoiser(env, sessions.get(Denoiser.GRAPH));
-        this.vae = new VaeDecoder(env, sessions.get(VaeDecoder.GRAPH), config.vaeScalingFactor());
-        this.vocoder = new Vocoder(env, sessions.get(Vocoder.GRAPH));
+        this.modes = new EnumMap<>(Mode.class);
+        modes.put(Mode.EXACT, ModeGraphs.open(env, config, sessions, graph -> graph, GuidanceWindow.EVERY_STEP));
+        this.bundleHasFast = bundle.hasFast();
+        if (fast) {
+            List<Long> window = bundle.manifest().fast().guidanceTimesteps();
+            List<String> swapped = bundle.fastGraphs();
+            modes.put(Mode.FAST, ModeGraphs.open(env, config, sessions,
+                    graph -> swapped.contains(graph) ? ModelBundle.fastName(graph) : graph,
+                    window == null ? GuidanceWindow.EVERY_STEP : new GuidanceWindow(window.get(0), window.get(1))));
+        }
         this.audioToAudio = sessions.containsKey(VaeEncoder.GRAPH)
                 ? new AudioToAudio(new VaeEncoder(env, sessions.get(VaeEncoder.GRAPH)), config) : null;
         this.ranker = sessions.containsKey(ClapAudioEncoder.GRAPH)
                 ? new ClapRanker(new ClapAudioEncoder(env, sessions.get(ClapAudioEncoder.GRAPH)), config) : null;
         BundleManifest manifest = bundle.manifest();
         this.info = new ModelInfo(manifest.name(), manifest.source().id(), manifest.precision(), config.samplingRate(),
-                config.minDurationSeconds(), Schedulers.names(), factory.provider().configName());
+                config.minDurationSeconds(), Schedulers.names(), factory.provider().configName(),
+                modes.keySet().stream().map(Mode::wireName).toList());
+    }
+
+    /** The denoiser, VAE decoder and vocoder one mode runs. */
+    private record ModeGraphs(Denoiser denoiser, VaeDecoder vae, Vocoder vocoder) {
+        static ModeGraphs open(OrtEnvironment env, ModelConfig config, Map<String, OrtSession> sessions,
+                               UnaryOperator<String> session, GuidanceWindow window) {
+            return new ModeGraphs(new Denoiser(env, sessions.get(session.apply(Denoiser.GRAPH)), window),
+                    new VaeDecoder(env, sessions.get(session.apply(VaeDecoder.GRAPH)), config.vaeScalingFactor()),
+                    new Vocoder(env, sessions.get(session.apply(Vocoder.GRAPH))));
+        }
+    }
+
+    /** Fast graphs are opened when asked for and the bundle has them ({@link #load} warns when it has not). */
+    private static boolean fastOpened(ModelBundle bundle, RuntimeOptions options) {
+        return options.fastMode() && bundle.hasFast();
     }
 
     /**
@@ -103,11 +139,16 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
         PromptTokenizers tokenizers = null;
         try {
             tokenizers = PromptTokenizers.load(bundle);
-            List<String> graphs = Stream.concat(ModelBundle.GENERATION_GRAPHS.stream(),
-                    OPTIONAL_GRAPHS.stream().filter(bundle.manifest().graphs()::containsKey)).toList();
+            List<String> graphs = Stream.of(ModelBundle.GENERATION_GRAPHS.stream(),
+                    OPTIONAL_GRAPHS.stream().filter(bundle.manifest().graphs()::containsKey),
+                    fastOpened(bundle, options) ? bundle.fastGraphs().stream().map(ModelBundle::fastName)
+                            : Stream.<String>empty()).flatMap(s -> s).toList();
+            if (options.fastMode() && !bundle.hasFast()) {
+                LOG.warning("\n*** fast mode is enabled but model bundle " + bundle.manifest().name() + " has no fast "
+                        + "graphs: serving exact mode only. Export them with " + FAST_EXPORT + " ***");
+            }
             sessions = factory.openAll(bundle, graphs);
-            return new AudioLdm2Pipeline(bundle, schedulerConfig, factory, tokenizers, sessions,
-                    options.maxRequestMemory());
+            return new AudioLdm2Pipeline(bundle, schedulerConfig, factory, tokenizers, sessions, options);
         } catch (RuntimeException e) {
             closeAll(sessions, tokenizers);
             throw e;
@@ -130,6 +171,13 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
      * @throws InvalidGenerationRequestException naming the field at fault and its allowed range
      */
     public GenerationPlan plan(GenerationRequest request) {
+        if (!modes.containsKey(request.mode())) {
+            throw new InvalidGenerationRequestException("mode", bundleHasFast
+                    ? "fast mode is not enabled on this service: add fast to audioldm2.runtime.modes "
+                    + "(AUDIOLDM2_RUNTIME_MODES=exact,fast) to load model bundle " + info.name() + "'s fast graphs"
+                    : "fast mode needs fast graphs, which model bundle " + info.name() + " does not have: export "
+                    + "them with " + FAST_EXPORT);
+        }
         GenerationPlan plan = GenerationPlan.of(request, memory, info.schedulers(), this::scheduler);
         if (plan.inputAudio() != null && audioToAudio == null) {
             throw new InvalidGenerationRequestException("audio_input", "audio-to-audio needs the vae_encoder graph, "
@@ -150,6 +198,7 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
     /** As {@link #generate(GenerationPlan, GenerationObserver)}, handing intermediates to {@code sink}. */
     public GenerationResult generate(GenerationPlan plan, GenerationObserver observer, IntermediatesSink sink) {
         long seed = plan.request().seed();
+        ModeGraphs graphs = modes.get(plan.request().mode());
         StageRunner stages = new StageRunner(observer);
         TextConditioning text = conditionOnText(plan, stages, sink);
         Conditioning conditioning = text.conditioning();
@@ -165,14 +214,14 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
         float[] latents = stages.run(Stage.DENOISING, () -> {
             float[] initial = start != null ? start : prepareLatents(plan, generator);
             sink.initialLatents(initial, plan.latentShape());
-            denoiser.denoise(initial, plan.latentShape(), conditioning, plan.guidanceScale(), plan.scheduler(),
+            graphs.denoiser().denoise(initial, plan.latentShape(), conditioning, plan.guidanceScale(), plan.scheduler(),
                     plan.firstStep(), generator, observer);
             return initial;
         });
         sink.finalLatents(latents, plan.latentShape());
-        FloatTensor mel = stages.run(Stage.VAE_DECODE, () -> vae.decode(latents, plan.latentShape()));
+        FloatTensor mel = stages.run(Stage.VAE_DECODE, () -> graphs.vae().decode(latents, plan.latentShape()));
         sink.mel(mel.data(), mel.shape());
-        float[][] waveforms = stages.run(Stage.VOCODER, () -> vocoder.vocode(mel, plan.waveformSamples()));
+        float[][] waveforms = stages.run(Stage.VOCODER, () -> graphs.vocoder().vocode(mel, plan.waveformSamples()));
         sink.generatedWaveforms(waveforms);
         if (plan.waveformsPerPrompt() == 1 || ranker == null) {
             return new GenerationResult(waveforms, null, config.samplingRate(), seed, stages.nanos());
@@ -185,11 +234,7 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
 
     /** The prompts' CLAP text embeddings: the last B rows (under guidance the first B are the negatives). */
     private static FloatTensor positiveRows(FloatTensor clapEmbeds, GenerationPlan plan) {
-        int rows = plan.prompts().size();
-        int width = clapEmbeds.rowSize();
-        int skip = clapEmbeds.dim(0) - rows;
-        return new FloatTensor(Arrays.copyOfRange(clapEmbeds.data(), skip * width, (skip + rows) * width),
-                new long[] {rows, width});
+        return clapEmbeds.lastRows(plan.prompts().size());
     }
 
     /**
@@ -200,9 +245,10 @@ public final class AudioLdm2Pipeline implements AutoCloseable {
      * @throws InvalidGenerationRequestException for a plan that does not share the first plan's shape
      */
     public List<GenerationResult> generateBatch(List<GenerationPlan> plans, GenerationObserver observer) {
-        BatchedGeneration batched = new BatchedGeneration(config, denoiser, vae, vocoder,
-                (plan, stages, sink) -> conditionOnText(plan, stages, sink).conditioning());
         GenerationPlan first = plans.get(0);
+        ModeGraphs graphs = modes.get(first.request().mode());
+        BatchedGeneration batched = new BatchedGeneration(config, graphs.denoiser(), graphs.vae(), graphs.vocoder(),
+                (plan, stages, sink) -> conditionOnText(plan, stages, sink).conditioning());
         int runSize = memory.rowsThatFit(first.guided(), first.melFrames(config), plans.size());
         List<GenerationResult> results = new ArrayList<>(plans.size());
         for (int from = 0; from < plans.size(); from += runSize) {

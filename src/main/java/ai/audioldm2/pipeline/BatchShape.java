@@ -4,11 +4,12 @@ import java.util.Optional;
 
 /**
  * What requests must share to run through the same UNet calls ({@link AudioLdm2Pipeline#generateBatch}): one
- * scheduler run (name, steps, eta), one latent shape (duration) and the same guidance batch layout (on or off).
+ * scheduler run (name, steps, eta), one latent shape (duration), the same guidance batch layout (on or off) and
+ * one mode (the graphs and guidance interval the UNet calls run with).
  * Prompts, negative prompts, seeds and guidance scales may differ.
  */
 public record BatchShape(double durationSeconds, int numInferenceSteps, String scheduler, double eta,
-                         boolean guided) {
+                         boolean guided, Mode mode) {
 
     /**
      * The shape of a request that can join a batch: text-to-audio, one prompt and one waveform. Empty for the
@@ -20,6 +21,6 @@ public record BatchShape(double durationSeconds, int numInferenceSteps, String s
             return Optional.empty();
         }
         return Optional.of(new BatchShape(request.durationSeconds(), request.numInferenceSteps(), request.scheduler(),
-                request.eta(), request.guidanceScale() > 1.0));
+                request.eta(), request.guidanceScale() > 1.0, request.mode()));
     }
 }

@@ -4,6 +4,7 @@ import ai.audioldm2.onnx.FloatTensor;
 import ai.audioldm2.onnx.GraphRun;
 import ai.audioldm2.onnx.InferenceException;
 import ai.audioldm2.onnx.LongTensor;
+import ai.audioldm2.onnx.Tensors;
 import ai.audioldm2.scheduler.NoiseSource;
 import ai.audioldm2.scheduler.Scheduler;
 import ai.onnxruntime.OnnxTensor;
@@ -20,10 +21,23 @@ import java.util.Map;
  * The denoising loop: per step one UNet run over the guidance batch, then {@code uncond + g * (text - uncond)}, then
  * the scheduler step. The UNet's input, timestep and output tensors live over direct buffers made once per run and
  * rewritten each step; the conditioning tensors are built once.
+ *
+ * <p>Guidance interval (fast mode, Kynkäänniemi et al. 2024): a guided step whose timestep lies outside
+ * {@code window} runs the UNet on the positive rows only and takes their prediction as the noise (guidance weight
+ * 1), half the UNet batch. Exact mode's window holds every timestep.
  */
-record Denoiser(OrtEnvironment env, OrtSession session) {
+record Denoiser(OrtEnvironment env, OrtSession session, GuidanceWindow window) {
 
     static final String GRAPH = "unet";
+
+    /** The inclusive timestep range [lo, hi] in which classifier-free guidance runs. */
+    record GuidanceWindow(long lo, long hi) {
+        static final GuidanceWindow EVERY_STEP = new GuidanceWindow(Long.MIN_VALUE, Long.MAX_VALUE);
+
+        boolean contains(long timestep) {
+            return lo <= timestep && timestep <= hi;
+        }
+    }
 
     /**
      * Denoises {@code latents} (shape {@code latentShape}) in place, running the scheduler's steps from index
@@ -54,10 +68,13 @@ record Denoiser(OrtEnvironment env, OrtSession session) {
         float[] prediction = new float[size * copies];
         float[] guided = conditioning.guided() ? new float[size] : prediction;
         long[] timesteps = scheduler.timesteps();
+        boolean outsideWindow = conditioning.guided() && Arrays.stream(timesteps, firstStep, timesteps.length)
+                .anyMatch(t -> !window.contains(t));
         try (OnnxTensor sample = OnnxTensor.createTensor(env, sampleBuffer, batchShape);
              OnnxTensor timestep = OnnxTensor.createTensor(env, timestepBuffer, new long[0]);
              OnnxTensor predicted = OnnxTensor.createTensor(env, predictionBuffer, batchShape);
-             GraphRun run = new GraphRun(env, session, GRAPH)) {
+             GraphRun run = new GraphRun(env, session, GRAPH);
+             PositiveRun positive = outsideWindow ? new PositiveRun(latentShape, conditioning, timestep) : null) {
             run.borrowedInput("sample", sample).borrowedInput("timestep", timestep)
                     .input("encoder_hidden_states", conditioning.generatedEmbeds())
                     .input("encoder_hidden_states_1", conditioning.t5Embeds())
@@ -71,10 +88,15 @@ record Denoiser(OrtEnvironment env, OrtSession session) {
                 }
                 System.arraycopy(latents, 0, modelInput, 0, size);
                 scheduler.scaleModelInput(modelInput, i);
+                timestepBuffer.put(0, timesteps[i]);
+                if (positive != null && !window.contains(timesteps[i])) {
+                    scheduler.step(positive.predict(modelInput), i, latents, noise);
+                    observer.stepFinished(i - firstStep + 1, total);
+                    continue;
+                }
                 for (int c = 0; c < copies; c++) {
                     sampleBuffer.put(c * size, modelInput);     // absolute puts: the tensor reads from index 0
                 }
-                timestepBuffer.put(0, timesteps[i]);
                 run.run(output).close();                        // writes into predictionBuffer
                 predictionBuffer.get(0, prediction);
                 if (conditioning.guided()) {
@@ -88,6 +110,48 @@ record Denoiser(OrtEnvironment env, OrtSession session) {
             }
         } catch (OrtException e) {
             throw new InferenceException("cannot create the UNet's tensors: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The UNet over the positive half of the conditioning (batch = the latent rows), for guided requests' steps
+     * outside the window; shares the loop's timestep tensor.
+     */
+    private final class PositiveRun implements AutoCloseable {
+        private final FloatBuffer sampleBuffer;
+        private final FloatBuffer predictionBuffer;
+        private final OnnxTensor sample;
+        private final OnnxTensor predicted;
+        private final GraphRun run;
+        private final float[] prediction;
+
+        PositiveRun(long[] latentShape, Conditioning conditioning, OnnxTensor timestep) throws OrtException {
+            int size = Math.toIntExact(Tensors.elementCount(latentShape));
+            int rows = Math.toIntExact(latentShape[0]);
+            sampleBuffer = FloatTensor.direct(size);
+            predictionBuffer = FloatTensor.direct(size);
+            prediction = new float[size];
+            sample = OnnxTensor.createTensor(env, sampleBuffer, latentShape);
+            predicted = OnnxTensor.createTensor(env, predictionBuffer, latentShape);
+            run = new GraphRun(env, session, GRAPH).borrowedInput("sample", sample).borrowedInput("timestep", timestep)
+                    .input("encoder_hidden_states", conditioning.generatedEmbeds().lastRows(rows))
+                    .input("encoder_hidden_states_1", conditioning.t5Embeds().lastRows(rows))
+                    .input("encoder_attention_mask_1", conditioning.t5Mask().lastRows(rows));
+        }
+
+        /** The positive prediction for this step's scaled model input (the timestep is already set). */
+        float[] predict(float[] modelInput) {
+            sampleBuffer.put(0, modelInput);
+            run.run(Map.of("noise_pred", predicted)).close();
+            predictionBuffer.get(0, prediction);
+            return prediction;
+        }
+
+        @Override
+        public void close() {
+            run.close();
+            sample.close();
+            predicted.close();
         }
     }
 }

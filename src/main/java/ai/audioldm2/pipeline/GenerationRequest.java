@@ -21,6 +21,7 @@ import java.util.List;
  * @param inputAudio         audio-to-audio input (any rate, any channel count), or null for text-to-audio
  * @param strength           audio-to-audio only, in [0, 1]: how much of the schedule is re-run (0 keeps the input,
  *                           1 starts from the first timestep); {@link #DEFAULT_STRENGTH} is the usual choice
+ * @param mode               exact (diffusers' pipeline) or fast (the bundle's fast graphs and guidance interval)
  */
 public record GenerationRequest(
         List<String> prompts,
@@ -33,7 +34,8 @@ public record GenerationRequest(
         double eta,
         int waveformsPerPrompt,
         DecodedAudio inputAudio,
-        double strength) {
+        double strength,
+        Mode mode) {
 
     /** AudioLDM's default transfer strength. */
     public static final double DEFAULT_STRENGTH = 0.5;
@@ -41,14 +43,17 @@ public record GenerationRequest(
     public GenerationRequest {
         prompts = List.copyOf(prompts);
         negativePrompts = negativePrompts == null ? null : List.copyOf(negativePrompts);
+        if (mode == null) {
+            throw new IllegalArgumentException("mode is required");
+        }
     }
 
-    /** A text-to-audio request. */
+    /** An exact-mode text-to-audio request. */
     public GenerationRequest(List<String> prompts, List<String> negativePrompts, double durationSeconds,
                              int numInferenceSteps, double guidanceScale, long seed, String scheduler, double eta,
                              int waveformsPerPrompt) {
         this(prompts, negativePrompts, durationSeconds, numInferenceSteps, guidanceScale, seed, scheduler, eta,
-                waveformsPerPrompt, null, DEFAULT_STRENGTH);
+                waveformsPerPrompt, null, DEFAULT_STRENGTH, Mode.EXACT);
     }
 
     public static GenerationRequest of(String prompt, String negativePrompt, double durationSeconds,
@@ -60,7 +65,13 @@ public record GenerationRequest(
     /** This request as audio-to-audio from {@code audio} at {@code strength}. */
     public GenerationRequest withInputAudio(DecodedAudio audio, double strength) {
         return new GenerationRequest(prompts, negativePrompts, durationSeconds, numInferenceSteps, guidanceScale,
-                seed, scheduler, eta, waveformsPerPrompt, audio, strength);
+                seed, scheduler, eta, waveformsPerPrompt, audio, strength, mode);
+    }
+
+    /** This request in {@code runAs} mode. */
+    public GenerationRequest withMode(Mode runAs) {
+        return new GenerationRequest(prompts, negativePrompts, durationSeconds, numInferenceSteps, guidanceScale,
+                seed, scheduler, eta, waveformsPerPrompt, inputAudio, strength, runAs);
     }
 
     public boolean isAudioToAudio() {

@@ -12,7 +12,9 @@ import java.util.List;
  * @param minDurationSeconds shortest duration the bundle can represent (one latent frame)
  * @param schedulers         scheduler names accepted in requests
  * @param executionProvider  provider the sessions run on (cpu after a fallback)
+ * @param modes              the modes requests may ask for (exact; fast when its graphs are loaded)
  */
 public record ModelInfo(String name, String sourceId, String precision, int sampleRate,
-                        double minDurationSeconds, List<String> schedulers, String executionProvider) {
+                        double minDurationSeconds, List<String> schedulers, String executionProvider,
+                        List<String> modes) {
 }

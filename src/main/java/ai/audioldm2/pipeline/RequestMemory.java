@@ -8,6 +8,8 @@ import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalDouble;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The peak memory one request adds to the process, estimated from the bundle's geometry
@@ -53,28 +55,43 @@ public record RequestMemory(ModelConfig config, long budget) {
     /** The share of the machine's memory that requests may use by default, before the model's own footprint. */
     static final double DEFAULT_MEMORY_SHARE = 0.5;
 
-    /** The estimate for {@code manifest}'s bundle under {@link #budget}{@code (configured, manifest)}. */
-    public static RequestMemory of(BundleManifest manifest, long configured) {
-        return new RequestMemory(manifest.config(), budget(configured, manifest));
+    /**
+     * The estimate for {@code manifest}'s bundle under {@link #budget}{@code (configured, manifest, fastLoaded)};
+     * {@code fastLoaded}: the fast graphs' sessions are open beside the exact ones.
+     */
+    public static RequestMemory of(BundleManifest manifest, long configured, boolean fastLoaded) {
+        return new RequestMemory(manifest.config(), budget(configured, manifest, fastLoaded));
     }
 
     /**
      * The budget of {@code audioldm2.limits.max-request-memory}: {@code configured} when positive, else half the
-     * machine's physical memory (the container's limit where there is one) less the bundle's files (the weights
-     * ONNX Runtime holds), never below 0.
+     * machine's physical memory (the container's limit where there is one) less the loaded model's files (the
+     * weights ONNX Runtime holds), never below 0.
      */
-    public static long budget(long configured, BundleManifest manifest) {
+    public static long budget(long configured, BundleManifest manifest, boolean fastLoaded) {
         if (configured > 0) {
             return configured;
         }
         long physical = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getTotalMemorySize();
-        return Math.max(0, (long) (physical * DEFAULT_MEMORY_SHARE) - modelBytes(manifest));
+        return Math.max(0, (long) (physical * DEFAULT_MEMORY_SHARE) - modelBytes(manifest, fastLoaded));
     }
 
-    /** The bytes of the bundle's files, reference outputs excluded: what loading the model keeps in memory. */
-    static long modelBytes(BundleManifest manifest) {
+    /**
+     * The bytes of the files that loading keeps in memory: every listed file but the reference outputs, and the
+     * fast graphs' own files (a graph file and its external data, "file.*") only when they are loaded. Fast mode
+     * runs one request on the same budget: its graphs have the exact ones' I/O shapes, so the per-request estimate
+     * is unchanged (an upper bound: steps outside the guidance interval run half the UNet batch).
+     */
+    static long modelBytes(BundleManifest manifest, boolean fastLoaded) {
+        Set<String> exactFiles = manifest.graphs().values().stream().map(BundleManifest.Graph::file)
+                .collect(Collectors.toSet());
+        List<String> fastFiles = fastLoaded || manifest.fast() == null ? List.of()
+                : manifest.fast().graphs().values().stream().map(BundleManifest.Graph::file)
+                .filter(file -> !exactFiles.contains(file)).toList();
         return manifest.files().entrySet().stream().filter(file -> !file.getKey().startsWith("reference/"))
+                .filter(file -> fastFiles.stream().noneMatch(fast -> file.getKey().equals(fast)
+                        || file.getKey().startsWith(fast + ".")))
                 .mapToLong(file -> file.getValue().bytes()).sum();
     }
 

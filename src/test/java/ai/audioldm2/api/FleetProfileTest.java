@@ -55,6 +55,7 @@ class FleetProfileTest {
                 .then().statusCode(200)
                 .body("$", not(hasKey("audio_b64")))
                 .body("$", not(hasKey("meta")))
+                .body("mode", equalTo("exact"))     // named the same in both profiles
                 .body("metadata", aMapWithSize(3))
                 .body("metadata.client_job_id", equalTo("job-1"))
                 .body("metadata.trace_id", matchesPattern("[0-9a-f]{32}"))   // the test profile records spans

@@ -41,10 +41,14 @@ class PredictRequestParserTest {
     private final PredictRequestParser parser = parser(Optional.empty());
 
     private static PredictRequestParser parser(Optional<String> negativePrompt) {
+        return parser(negativePrompt, "exact");
+    }
+
+    private static PredictRequestParser parser(Optional<String> negativePrompt, String mode) {
         return new PredictRequestParser(new ObjectMapper(),
                 new Limits(new MemorySize(BigInteger.valueOf(1 << 20)), 2000, 1.0, 30.0, 10, 500, 1.0, 20.0, 4, 8,
                         1.5, new MemorySize(BigInteger.valueOf(MAX_INPUT_BYTES)), Optional.empty()),
-                new Defaults(negativePrompt, 10.0, 200, 3.5, "ddim"));
+                new Defaults(negativePrompt, 10.0, 200, 3.5, "ddim"), () -> mode);
     }
 
     private PredictRequest parse(String json) {
@@ -73,7 +77,8 @@ class PredictRequestParserTest {
     @Test
     void fillsTheDocumentedDefaults() {
         PredictRequest request = parse("{\"prompt\": \"rain on a tin roof\"}");
-        assertEquals(new PredictRequest("rain on a tin roof", null, 10.0, 3.5, 200, null, "ddim", null, null, 1, null), request);
+        assertEquals(new PredictRequest("rain on a tin roof", null, 10.0, 3.5, 200, null, "ddim", null, null, 1, null,
+                "exact"), request);
     }
 
     @Test
@@ -92,7 +97,7 @@ class PredictRequestParserTest {
                  "num_inference_steps": 10.0, "seed": 9223372036854775807, "scheduler": "dpm++2m",
                  "num_waveforms_per_prompt": 4, "client_job_id": "550e8400-e29b-41d4-a716-446655440000"}""");
         assertEquals(new PredictRequest("p", "n", 30.0, 1.0, 10, Long.MAX_VALUE, "dpm++2m", null, null, 4,
-                "550e8400-e29b-41d4-a716-446655440000"), request);
+                "550e8400-e29b-41d4-a716-446655440000", "exact"), request);
     }
 
     @Test
@@ -109,6 +114,19 @@ class PredictRequestParserTest {
                 errors("""
                         {"promt": "typo", "duration": 30.5, "guidance_scale": 0.5, "num_inference_steps": 12.5,
                          "seed": -1, "scheduler": "euler"}"""));
+    }
+
+    @Test
+    void modeIsExactOrFastAndDefaultsToTheConfiguredOne() {
+        assertEquals("fast", parse("{\"prompt\": \"p\", \"mode\": \"fast\"}").mode());
+        assertEquals("exact", parse("{\"prompt\": \"p\"}").mode());
+        assertEquals(List.of(error("mode", "Input should be 'exact' or 'fast'", "literal_error")),
+                errors("{\"prompt\": \"p\", \"mode\": \"turbo\"}"));
+        assertEquals(List.of(error("mode", "Input should be a valid string", "string_type")),
+                errors("{\"prompt\": \"p\", \"mode\": 1}"));
+        assertEquals("fast", parser(Optional.empty(), "fast").parse("{\"prompt\": \"p\"}".getBytes(
+                StandardCharsets.UTF_8), null, List.of("ddim")).mode());
+        assertThrows(IllegalArgumentException.class, () -> parser(Optional.empty(), "turbo"));
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,6 +31,36 @@ class ModelBundleTest {
         for (String graph : ModelBundle.GENERATION_GRAPHS) {
             assertTrue(Files.isRegularFile(bundle.graphFile(graph)), graph);
         }
+    }
+
+    @Test
+    void aFastBlockIsReadAndItsGraphsAreKnownByTheirFastNames() {
+        ModelBundle bundle = ModelBundle.open(TinyBundle.copyWithFast(tmp, TinyBundle.fp32Fast(200, 800)));
+        assertEquals(List.of("unet"), bundle.fastGraphs());
+        assertEquals(List.of(200L, 800L), bundle.manifest().fast().guidanceTimesteps());
+        assertEquals(bundle.graphFile("unet"), bundle.graphFile(ModelBundle.fastName("unet")));
+        ModelBundleException e = assertThrows(ModelBundleException.class,
+                () -> bundle.graph(ModelBundle.fastName("vocoder")));
+        assertTrue(e.getMessage().contains("no graph 'fast_vocoder'"), e.getMessage());
+    }
+
+    @Test
+    void aFastGraphMustBeListedUnderFiles() {
+        ObjectNode fast = TinyBundle.fp32Fast(200, 800);
+        ((ObjectNode) fast.get("graphs").get("unet")).put("file", "fast/unet.onnx");
+        assertMessage(TinyBundle.copyWithFast(tmp, fast), "fast graph 'unet' uses fast/unet.onnx, which is not listed");
+    }
+
+    @Test
+    void aFastGraphMustReplaceASwappableOne() {
+        ObjectNode fast = TinyBundle.fp32Fast(200, 800);
+        ((ObjectNode) fast.get("graphs")).set("gpt2", fast.get("graphs").get("unet"));
+        assertMessage(TinyBundle.copyWithFast(tmp, fast), "fast graph 'gpt2' replaces no graph");
+    }
+
+    @Test
+    void theGuidanceWindowIsLoToHi() {
+        assertMessage(TinyBundle.copyWithFast(tmp, TinyBundle.fp32Fast(800, 200)), "lo <= hi");
     }
 
     @Test

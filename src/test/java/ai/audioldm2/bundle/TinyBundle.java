@@ -1,5 +1,8 @@
 package ai.audioldm2.bundle;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -31,4 +34,41 @@ public final class TinyBundle {
             throw new UncheckedIOException(e);
         }
     }
+
+    /**
+     * A copy in {@code target} whose manifest's "fast" block is {@code fast} (null: none). {@link #fp32Fast} makes
+     * one whose fast UNet is the exact unet.onnx, so that fast mode differs from exact by the guidance interval
+     * alone, until the committed bundle carries real fast graphs.
+     */
+    public static Path copyWithFast(Path target, ObjectNode fast) {
+        copyTo(target);
+        Path manifest = target.resolve(ModelBundle.MANIFEST);
+        try {
+            ObjectNode json = (ObjectNode) JSON.readTree(manifest.toFile());
+            json.remove("fast");
+            if (fast != null) {
+                json.set("fast", fast);
+            }
+            JSON.writerWithDefaultPrettyPrinter().writeValue(manifest.toFile(), json);
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A fast block whose UNet is the exact fp32 unet.onnx, guided on timesteps [lo, hi]. */
+    public static ObjectNode fp32Fast(long lo, long hi) {
+        try {
+            ObjectNode unet = ((ObjectNode) JSON.readTree(DIR.resolve(ModelBundle.MANIFEST).toFile())
+                    .get("graphs").get("unet")).deepCopy();
+            ObjectNode fast = JSON.createObjectNode();
+            fast.putObject("graphs").set("unet", unet.put("method", "the exact graph (test fixture)"));
+            fast.putArray("guidance_timesteps").add(lo).add(hi);
+            return fast;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 }

@@ -4,9 +4,11 @@ import ai.audioldm2.bundle.TinyBundle;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -49,6 +51,17 @@ class BenchCommandTest {
         for (String graph : List.of("clap_text", "t5_encoder", "projection", "gpt2", "unet", "vae_decoder", "vocoder")) {
             assertTrue(report.get("ort_run_s_per_graph").get(graph).asDouble() > 0, graph);
         }
+    }
+
+    @Test
+    void fastModeRunsTheFastGraphsAndSaysSo(@TempDir Path tmp) throws IOException {
+        Path bundle = TinyBundle.copyWithFast(tmp, TinyBundle.fp32Fast(200, 800));
+        int code = BenchCommand.run("--model-dir", bundle.toString(), "--case", "ddim:2", "--warmup-steps", "0",
+                "--duration", "0.5", "--mode", "fast");
+        assertEquals(CommandLines.EXIT_OK, code, streams.stderr());
+        JsonNode report = new ObjectMapper().readTree(streams.stdout());
+        assertEquals("fast", report.get("mode").asText());
+        assertTrue(report.get("ort_run_s_per_graph").has("unet"), "the fast UNet is timed as the unet graph");
     }
 
     @Test

@@ -150,6 +150,28 @@ class GenerateCommandTest {
     }
 
     @Test
+    void fastModeRunsOnABundleWithFastGraphsAndNamesTheExportFlagOnOneWithout() {
+        Path fast = TinyBundle.copyWithFast(tmp.resolve("fast"), TinyBundle.fp32Fast(200, 800));
+        assertEquals(GenerateCommand.EXIT_OK, GenerateCommand.run("--model-dir", fast.toString(), "--prompt", "dog",
+                "--steps", "2", "--duration", "0.5", "--mode", "fast", "--out", tmp.resolve("f.wav").toString()),
+                stderr());
+        assertTrue(stderr().contains("fast mode"), stderr());
+        streams.resetStderr();
+        Path exactOnly = TinyBundle.copyWithFast(tmp.resolve("exact"), null);
+        assertEquals(GenerateCommand.EXIT_USAGE, GenerateCommand.run("--model-dir", exactOnly.toString(),
+                "--prompt", "dog", "--mode", "fast", "--out", tmp.resolve("x.wav").toString()));
+        assertTrue(stderr().lines().anyMatch(line -> line.startsWith("error: ")
+                && line.contains("scripts/export_onnx.py ... --fast")), stderr());
+    }
+
+    @Test
+    void aModeThatIsNoneIsAUsageError() {
+        assertEquals(GenerateCommand.EXIT_USAGE, GenerateCommand.run("--model-dir", BUNDLE, "--prompt", "dog",
+                "--mode", "turbo", "--out", tmp.resolve("x.wav").toString()));
+        assertOneErrorLine("'turbo' is not a mode (exact, fast)");
+    }
+
+    @Test
     void durationBelowTheBundleMinimumExitsWithOneLine() {
         int code = GenerateCommand.run("--model-dir", BUNDLE, "--prompt", "dog", "--duration", "0.001",
                 "--out", tmp.resolve("x.wav").toString());

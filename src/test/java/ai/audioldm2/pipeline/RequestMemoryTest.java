@@ -128,10 +128,10 @@ class RequestMemoryTest {
 
     @Test
     void aConfiguredBudgetWinsAndTheDefaultLeavesRoomForTheModel() {
-        assertEquals(64L << 20, RequestMemory.budget(64L << 20, TINY_MANIFEST));
+        assertEquals(64L << 20, RequestMemory.budget(64L << 20, TINY_MANIFEST, false));
         long physical = ((com.sun.management.OperatingSystemMXBean)
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
-        assertEquals(Math.max(0, physical / 2 - RequestMemory.modelBytes(TINY_MANIFEST)),
-                RequestMemory.budget(0, TINY_MANIFEST), (double) (1 << 20));
+        assertEquals(Math.max(0, physical / 2 - RequestMemory.modelBytes(TINY_MANIFEST, false)),
+                RequestMemory.budget(0, TINY_MANIFEST, false), (double) (1 << 20));
     }
 }
