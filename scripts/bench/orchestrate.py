@@ -1,8 +1,10 @@
 """Benchmark orchestrator: PyTorch (diffusers) against the Java pipeline (ONNX Runtime) on the same weights.
 
-Runs one process per side per round, alternating PyTorch, Java, PyTorch, Java, ... Each process loads the model
-(timed), makes one untimed warm-up generation, then times every case once. Aggregates median and min-max over the
-rounds, writes the raw JSON to build/bench/ and the table into docs/PERFORMANCE.md between the bench markers.
+Runs one process per side per round, alternating the sides (default: diffusers fp32, diffusers bf16, Java exact
+mode, Java fast mode). Each process loads the model (timed), makes one untimed warm-up generation, then times every
+case once and saves its audio. Aggregates median and min-max over the rounds, measures each side's log-mel error
+against its anchor on the last round's audio, writes the raw JSON to build/bench/ and the table into
+docs/PERFORMANCE.md between the bench markers.
 Invoked through scripts/bench/run (PYTHONPATH=scripts python3 -m bench.orchestrate); see docs/PERFORMANCE.md.
 The workload's defaults are bench/workload.py, which mirrors the Java BenchCommand's.
 """
@@ -103,19 +105,34 @@ def common_args(args):
             "--warmup-steps", str(args.warmup_steps), "--seed", str(args.seed)]
 
 
-def torch_cmd(args, diffusers):
+SIDES = {  # side name -> (kind, precision or mode); the first side present is the reference of every ratio
+    "pytorch": ("pytorch", None),                   # --torch-dtype (float32 unless asked)
+    "pytorch-bf16": ("pytorch", "bfloat16"),        # diffusers' own fast mode on CPU: the whole pipeline in bf16
+    "java": ("java", "exact"),
+    "java-fast": ("java", "fast"),
+}
+
+
+def torch_cmd(args, diffusers, dtype=None):
     return [args.python, "-m", "bench.torch_side", "--model", str(diffusers),
-            "--device", args.torch_device, "--dtype", args.torch_dtype] + common_args(args)
+            "--device", args.torch_device, "--dtype", dtype or args.torch_dtype] + common_args(args)
 
 
-def java_cmd(args, bundle):
+def java_cmd(args, bundle, mode="exact"):
     classpath = f"{JAR_DIR / 'app'}/*:{JAR_DIR / 'lib' / 'main'}/*"
-    cmd = [args.java, *args.jvm_arg, "-cp", classpath, "ai.audioldm2.cli.BenchCommand", "--model-dir", str(bundle)]
+    cmd = [args.java, *args.jvm_arg, "-cp", classpath, "ai.audioldm2.cli.BenchCommand", "--model-dir", str(bundle),
+           "--mode", mode]
     if args.optimized_model_dir:
         cmd += ["--optimized-model-dir", args.optimized_model_dir]
     if args.provider_library:
         cmd += ["--provider-library", args.provider_library]
     return cmd + ["--provider", args.provider, "--optimization-level", args.optimization_level] + common_args(args)
+
+
+def side_cmd(args, side, bundle, diffusers, audio_dir):
+    kind, variant = SIDES[side]
+    cmd = torch_cmd(args, diffusers, variant) if kind == "pytorch" else java_cmd(args, bundle, variant)
+    return cmd + ["--save-audio", str(audio_dir / side)]
 
 
 def spread(values):
@@ -172,64 +189,121 @@ def python_ort_version(python):
     return proc.stdout.strip() or "not installed"
 
 
-def side_labels(t0, j0):
-    """Column headers naming what each side ran (runs before these fields existed were fp32 on CPU)."""
-    device = t0.get("device_name") or t0.get("device", "cpu")
-    torch_label = f"PyTorch (diffusers, {t0.get('dtype', 'float32')} eager, {device})"
-    java_label = f"Java (ONNX Runtime, {j0.get('precision', 'fp32')}, {j0.get('provider', 'cpu')})"
-    return torch_label, java_label
+def side_label(side, first):
+    """Column header naming what a side ran (runs before these fields existed were fp32 on CPU)."""
+    if SIDES[side][0] == "pytorch":
+        device = first.get("device_name") or first.get("device", "cpu")
+        return f"PyTorch (diffusers, {first.get('dtype', 'float32')} eager, {device})"
+    return (f"Java (ONNX Runtime, {first.get('mode', 'exact')} mode, {first.get('precision', 'fp32')} bundle, "
+            f"{first.get('provider', 'cpu')})")
+
+
+def audio_error(report, audio_dir):
+    """Log-mel error of each side's audio against its anchor, same case and seed: the RMS of the difference over
+    the anchor mel's std, and the largest |difference| over it. Anchors: diffusers bf16 and Java exact against
+    diffusers fp32 (bf16's own error, and exact mode's parity); Java fast against Java exact (fast mode's error)."""
+    import numpy as np
+
+    from audioldm2_export.dsp import tacotron_log_mel
+
+    def mel(side, case):
+        path = audio_dir / side / f"{case}.f32"
+        if not path.is_file():
+            return None
+        audio = np.fromfile(path, dtype="<f4").astype(np.float64)
+        return tacotron_log_mel(audio, 16000, 1024, 160, 1024, 64, 0, 8000, torch.float64)
+
+    import torch
+
+    pairs = [("pytorch-bf16", "pytorch"), ("java", "pytorch"), ("java-fast", "java"), ("java-fast", "pytorch")]
+    rows = []
+    for case in report["cases"]:
+        for side, anchor in pairs:
+            a, b = mel(side, case), mel(anchor, case)
+            if a is None or b is None:
+                continue
+            n = min(len(a), len(b))
+            diff, std = a[:n] - b[:n], float(b[:n].std())
+            rows.append({"case": case, "side": side, "anchor": anchor,
+                         "mel_rms_over_std": float(np.sqrt((diff ** 2).mean())) / std,
+                         "mel_max_over_std": float(np.abs(diff).max()) / std})
+    return rows
 
 
 def render(report):
-    torch_runs, java_runs = report["pytorch"], report["java"]
-    t0, j0 = torch_runs[0], java_runs[0]
-    torch_label, java_label = side_labels(t0, j0)
+    # raw files from before the four sides hold "order" only, with sides "pytorch" and "java"
+    report.setdefault("runs", {s: [r for r in report["order"] if r["side"] == s] for s in SIDES})
+    sides = [s for s in SIDES if report["runs"].get(s)]
+    firsts = {s: report["runs"][s][0] for s in sides}
+    labels = {s: side_label(s, firsts[s]) for s in sides}
+    reference, others = sides[0], sides[1:]
     m = report["machine"]
+    t0 = next((firsts[s] for s in sides if SIDES[s][0] == "pytorch"), None)
+    j0 = next((firsts[s] for s in sides if SIDES[s][0] == "java"), None)
+    versions = []
+    if t0:
+        versions.append(f"torch {t0['torch_version']}, diffusers {t0['diffusers_version']}, transformers "
+                        f"{t0['transformers_version']}")
+    if j0:
+        versions.append(f"ONNX Runtime Java {j0['ort_version']} on Java {j0['java_version']} "
+                        f"(Python onnxruntime {report['python_ort']})")
     lines = [
         f"Measured {report['date']} on {m['cpu']}, {m['cores']} cores, {m.get('mem_gib', '?')} GiB "
         f"(flags: {' '.join(m.get('flags', []))}); load average before/after each process: "
-        + ", ".join(f"{r['side'][0].upper()} {r['load_avg_before']:.1f}/{r['load_avg_after']:.1f}"
+        + ", ".join(f"{r['side']} {r['load_avg_before']:.1f}/{r['load_avg_after']:.1f}"
                     for r in report["order"]) + ".",
         "",
-        f"torch {t0['torch_version']}, diffusers {t0['diffusers_version']}, transformers "
-        f"{t0['transformers_version']}; ONNX Runtime Java {j0['ort_version']} on Java {j0['java_version']} "
-        f"(Python onnxruntime {report['python_ort']}); {report['args']['threads']} threads on both sides.",
+        "; ".join(versions) + f"; {report['args']['threads']} threads on every side.",
         "",
         f"Command: `{report['command']}`",
         "",
         f"Workload: prompt + negative prompt, {report['args']['duration']} s of audio, guidance "
         f"{report['args']['guidance']}, seed {report['args']['seed']}; {report['args']['rounds']} rounds "
-        f"alternating PyTorch, Java, ...; each process loads, warms up with {report['args']['warmup_steps']} steps, "
-        "then times each case once. Values: median (min–max) over the rounds.",
+        f"alternating {', '.join(sides)}, ...; each process loads, warms up with {report['args']['warmup_steps']} "
+        "steps, then times each case once. Values: median (min–max) over the rounds; ratios are the reference "
+        f"column's median over each other column's ({reference} = 1).",
         "",
     ]
+    runs = report["runs"]
     for case in report["cases"]:
-        lines += [f"#### {case}", "", f"| | {torch_label} | {java_label} | PyTorch/Java |", "|---|---|---|---|"]
+        lines += [f"#### {case}", "",
+                  "| | " + " | ".join(labels[s] for s in sides) + " | "
+                  + " | ".join(f"{reference}/{s}" for s in others) + " |",
+                  "|---" * (1 + len(sides) + len(others)) + "|"]
         for key, label in ROWS:
-            t, j = spread(collect(torch_runs, case, key)), spread(collect(java_runs, case, key))
-            lines.append(f"| {label} | {fmt(t)} | {fmt(j)} | {ratio(t, j)} |")
+            values = {s: spread(collect(runs[s], case, key)) for s in sides}
+            lines.append(f"| {label} | " + " | ".join(fmt(values[s]) for s in sides) + " | "
+                         + " | ".join(ratio(values[reference], values[s]) for s in others) + " |")
         lines.append("")
-    t, j = spread([r["peak_rss_mb"] for r in torch_runs]), spread([r["peak_rss_mb"] for r in java_runs])
-    lt, lj = spread([r["load_s"] for r in torch_runs]), spread([r["load_s"] for r in java_runs])
-    lines += ["#### Process", "", "| | PyTorch | Java | PyTorch/Java |", "|---|---|---|---|",
-              f"| peak RSS (whole process, all cases) | {fmt(t, 'MB', 0)} | {fmt(j, 'MB', 0)} | {ratio(t, j)} |",
-              f"| model load | {fmt(lt)} | {fmt(lj)} | {ratio(lt, lj)} |"]
-    gpu = spread([r.get("peak_device_mb") for r in torch_runs])
-    if gpu:
-        lines.append(f"| peak GPU memory (torch.cuda.max_memory_allocated) | {fmt(gpu, 'MB', 0)} | – | – |")
+    lines += ["#### Process", "", "| | " + " | ".join(sides) + " |", "|---" * (1 + len(sides)) + "|",
+              "| peak RSS (whole process, all cases) | "
+              + " | ".join(fmt(spread([r["peak_rss_mb"] for r in runs[s]]), "MB", 0) for s in sides) + " |",
+              "| model load | " + " | ".join(fmt(spread([r["load_s"] for r in runs[s]])) for s in sides) + " |"]
+    if any(r.get("peak_device_mb") for s in sides for r in runs[s]):
+        lines.append("| peak GPU memory (torch.cuda.max_memory_allocated) | "
+                     + " | ".join(fmt(spread([r.get("peak_device_mb") for r in runs[s]]), "MB", 0) for s in sides)
+                     + " |")
     lines.append("")
-    lines += ["#### Java: time outside `OrtSession.run` (tensor creation, copies, scheduler math, guidance)", "",
-              "| case | stage | wall | outside ORT | share |", "|---|---|---|---|---|"]
-    for case in report["cases"]:
-        for key, label in ROWS:
-            if key == "denoise_step":
-                continue
-            wall = spread(collect(java_runs, case, key))
-            outside = spread(collect(java_runs, case, key, outside=True))
-            if wall and outside:
-                lines.append(f"| {case} | {label} | {wall[0]:.3f} s | {outside[0] * 1000:.1f} ms | "
-                             f"{100 * outside[0] / wall[0]:.2f}% |")
-    lines.append("")
+    if report.get("quality"):
+        lines += ["#### Quality: log-mel error of the last round's audio (same case, same seed)", "",
+                  "| case | side | against | RMS / std | max / std |", "|---|---|---|---|---|"]
+        for q in report["quality"]:
+            lines.append(f"| {q['case']} | {q['side']} | {q['anchor']} | {100 * q['mel_rms_over_std']:.3f}% | "
+                         f"{100 * q['mel_max_over_std']:.2f}% |")
+        lines.append("")
+    for side in (s for s in sides if SIDES[s][0] == "java"):
+        lines += [f"#### {side}: time outside `OrtSession.run` (tensor creation, copies, scheduler math, guidance)",
+                  "", "| case | stage | wall | outside ORT | share |", "|---|---|---|---|---|"]
+        for case in report["cases"]:
+            for key, label in ROWS:
+                if key == "denoise_step":
+                    continue
+                wall = spread(collect(runs[side], case, key))
+                outside = spread(collect(runs[side], case, key, outside=True))
+                if wall and outside:
+                    lines.append(f"| {case} | {label} | {wall[0]:.3f} s | {outside[0] * 1000:.1f} ms | "
+                                 f"{100 * outside[0] / wall[0]:.2f}% |")
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -260,7 +334,8 @@ def main():
     ap.add_argument("--torch-device", default="cpu", help="PyTorch: device (cuda for the GPU anchor)")
     ap.add_argument("--torch-dtype", default="float32", choices=["float32", "float16", "bfloat16"],
                     help="PyTorch: dtype of the whole pipeline (float16 on GPU is diffusers' documented setup)")
-    ap.add_argument("--sides", default="pytorch,java", help="run only some sides (for Java-only lever runs)")
+    ap.add_argument("--sides", default="pytorch,pytorch-bf16,java,java-fast",
+                    help=f"comma-separated, in column order ({', '.join(SIDES)}); the first is the ratios' reference")
     ap.add_argument("--skip-weight-check", action="store_true", help="skip hashing the diffusers folder")
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/PERFORMANCE.md")
     ap.add_argument("--render", metavar="RAW_JSON", help="only re-render a saved run (build/bench/*.json) into the doc")
@@ -273,16 +348,20 @@ def main():
         return
 
     sides = args.sides.split(",")
-    if "java" in sides:
+    unknown = [s for s in sides if s not in SIDES]
+    if unknown:
+        sys.exit(f"unknown side(s) {', '.join(unknown)}: choose from {', '.join(SIDES)}")
+    if any(SIDES[s][0] == "java" for s in sides):
         ensure_jar()     # a PyTorch-only run (a GPU host without Java) needs no jar
     bundle, diffusers = ensure_models(args)
     started = datetime.datetime.now(datetime.timezone.utc)
+    audio_dir = REPO / "build" / "bench" / f"audio-{started.strftime('%Y%m%dT%H%M%S')}"
     order = []
     for r in range(args.rounds):
         for side in sides:
             log(f"round {r + 1}/{args.rounds}: {side} (load average {os.getloadavg()[0]:.1f})")
-            cmd = torch_cmd(args, diffusers) if side == "pytorch" else java_cmd(args, bundle)
-            result = run_side(cmd)
+            result = run_side(side_cmd(args, side, bundle, diffusers, audio_dir))
+            result["side"] = side
             log(f"  {side}: load {result['load_s']:.1f} s, peak RSS {result['peak_rss_mb']:.0f} MB, "
                 + ", ".join(f"{c} end to end {v['end_to_end'][0]:.1f} s" for c, v in result["cases"].items()))
             order.append(result)
@@ -290,19 +369,19 @@ def main():
         "date": started.strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(), "python_ort":
         python_ort_version(args.python), "args": vars(args), "cases": args.cases.split(","),
         "command": " ".join(["scripts/bench/run"] + sys.argv[1:]), "order": order,
-        "pytorch": [r for r in order if r["side"] == "pytorch"], "java": [r for r in order if r["side"] == "java"],
+        "runs": {s: [r for r in order if r["side"] == s] for s in sides},
         "elapsed_s": (datetime.datetime.now(datetime.timezone.utc) - started).total_seconds(),
     }
+    report["quality"] = audio_error(report, audio_dir)
     out = REPO / "build" / "bench" / f"bench-{started.strftime('%Y%m%dT%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1))
     log(f"raw results: {out} ({report['elapsed_s']:.0f} s)")
-    if len(sides) == 2:
-        table = render(report)
-        print(table)
-        if not args.no_doc:
-            write_doc(table)
-            log(f"table written to {DOC}")
+    table = render(report)
+    print(table)
+    if len(sides) > 1 and not args.no_doc:
+        write_doc(table)
+        log(f"table written to {DOC}")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import json
 import resource
 import time
 from collections import defaultdict
+from pathlib import Path
 
 import torch
 
@@ -89,6 +90,8 @@ def parse_args(argv=None):
     ap.add_argument("--runs", type=int, default=workload.RUNS, help="timed runs per case")
     ap.add_argument("--device", default="cpu", help="torch device: cpu, cuda, cuda:1, ...")
     ap.add_argument("--dtype", default="float32", choices=sorted(DTYPES), help="dtype of the whole pipeline")
+    ap.add_argument("--save-audio", type=Path, metavar="DIR",
+                    help="write each case's last waveform to DIR/<case>.f32 (float32 little-endian)")
     return ap.parse_args(argv)
 
 
@@ -166,6 +169,9 @@ def main(argv=None):
         for _ in range(args.runs):
             audio = time_run(pipe, timer, steps, runs, args)
         results[f"{scheduler}:{steps}"] = runs
+        if args.save_audio:
+            args.save_audio.mkdir(parents=True, exist_ok=True)
+            audio[0].astype("<f4").tofile(args.save_audio / f"{scheduler}:{steps}.f32")
     print(json.dumps(report(args, load_s, results, int(audio.shape[-1]), on_gpu)))
 
 

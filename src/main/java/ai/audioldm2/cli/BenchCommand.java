@@ -1,17 +1,16 @@
 package ai.audioldm2.cli;
 
-import ai.audioldm2.onnx.RuntimeOptions;
-import ai.audioldm2.config.RequestDefaults;
 import ai.audioldm2.bundle.ModelBundleException;
+import ai.audioldm2.config.RequestDefaults;
 import ai.audioldm2.onnx.OrtRunClock;
+import ai.audioldm2.onnx.RuntimeOptions;
 import ai.audioldm2.pipeline.AudioLdm2Pipeline;
 import ai.audioldm2.pipeline.GenerationObserver;
 import ai.audioldm2.pipeline.GenerationRequest;
-import ai.audioldm2.pipeline.Mode;
 import ai.audioldm2.pipeline.GenerationResult;
+import ai.audioldm2.pipeline.Mode;
 import ai.audioldm2.pipeline.Stage;
 import ai.onnxruntime.OrtEnvironment;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,6 +20,8 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -90,6 +91,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Cache of optimized graphs, written on the first load and reused after (default: none).")
     Path optimizedModelDir;
 
+    @Option(names = "--save-audio", paramLabel = "DIR",
+            description = "Write each case's last waveform to DIR/<case>.f32 (float32 little-endian), for the "
+                    + "benchmark's quality columns (default: none).")
+    Path saveAudio;
+
     @Mixin
     ExecutionProviderOptions executionProvider;
 
@@ -106,7 +112,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws JsonProcessingException {
+    public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
         RuntimeOptions options = executionProvider.runtimeOptions().intraOpThreads(threads).interOpThreads(1)
@@ -135,12 +141,17 @@ public final class BenchCommand implements Callable<Integer> {
             int samples = 0;
             for (int i = 0; i < timed.size(); i++) {
                 CaseTimes times = new CaseTimes();
+                float[] waveform = null;
                 for (int r = 0; r < runs; r++) {
                     stderr.printf("bench: %s run %d of %d%n", cases.get(i), r + 1, runs);
                     stderr.flush();
-                    samples = times.time(pipeline, timed.get(i));
+                    waveform = times.time(pipeline, timed.get(i));
                 }
+                samples = waveform.length;
                 results.put(cases.get(i), times.asMap());
+                if (saveAudio != null) {
+                    writeFloats(saveAudio.resolve(cases.get(i) + ".f32"), waveform);
+                }
             }
             report.put("peak_rss_mb", peakRssMb());
             report.put("cases", results);
@@ -181,7 +192,7 @@ public final class BenchCommand implements Callable<Integer> {
         private final Map<Stage, Long> ortAtStageStart = new EnumMap<>(Stage.class);
         private final List<Long> stepEnds = new ArrayList<>();
 
-        int time(AudioLdm2Pipeline pipeline, GenerationRequest request) {
+        float[] time(AudioLdm2Pipeline pipeline, GenerationRequest request) {
             stepEnds.clear();
             long ortStart = OrtRunClock.totalNanos();
             long start = System.nanoTime();
@@ -198,7 +209,7 @@ public final class BenchCommand implements Callable<Integer> {
                 steps.sort(null);
                 add(stages, "denoise_step", steps.get(steps.size() / 2));
             }
-            return result.waveforms()[0].length;
+            return result.waveforms()[0];
         }
 
         @Override
@@ -226,6 +237,13 @@ public final class BenchCommand implements Callable<Integer> {
             out.put("outside_ort", outsideOrt);
             return out;
         }
+    }
+
+    private static void writeFloats(Path file, float[] values) throws IOException {
+        Files.createDirectories(file.getParent());
+        ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asFloatBuffer().put(values);
+        Files.write(file, bytes.array());
     }
 
     private static Map<String, Double> secondsPerGraph() {

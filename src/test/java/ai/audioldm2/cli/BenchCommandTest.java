@@ -1,6 +1,10 @@
 package ai.audioldm2.cli;
 
 import ai.audioldm2.bundle.TinyBundle;
+import ai.audioldm2.onnx.RuntimeOptions;
+import ai.audioldm2.pipeline.AudioLdm2Pipeline;
+import ai.audioldm2.pipeline.GenerationObserver;
+import ai.audioldm2.pipeline.GenerationRequest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -8,9 +12,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,6 +58,24 @@ class BenchCommandTest {
         }
         for (String graph : List.of("clap_text", "t5_encoder", "projection", "gpt2", "unet", "vae_decoder", "vocoder")) {
             assertTrue(report.get("ort_run_s_per_graph").get(graph).asDouble() > 0, graph);
+        }
+    }
+
+    @Test
+    void savesEachCasesLastWaveformAsLittleEndianFloats(@TempDir Path tmp) throws IOException {
+        Path dir = tmp.resolve("audio");
+        int code = BenchCommand.run("--model-dir", TinyBundle.DIR.toString(), "--case", "ddim:2", "--runs", "2",
+                "--warmup-steps", "0", "--duration", "0.5", "--seed", "7", "--prompt", "rain on a roof",
+                "--negative-prompt", "noise", "--save-audio", dir.toString());
+        assertEquals(CommandLines.EXIT_OK, code, streams.stderr());
+        byte[] bytes = Files.readAllBytes(dir.resolve("ddim:2.f32"));
+        float[] saved = new float[bytes.length / Float.BYTES];
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(saved);
+        try (AudioLdm2Pipeline pipeline = AudioLdm2Pipeline.load(TinyBundle.DIR, RuntimeOptions.builder().build())) {
+            float[] expected = pipeline.generate(GenerationRequest.of("rain on a roof", "noise", 0.5, 2, 3.5, 7,
+                    "ddim"),
+                    GenerationObserver.NONE).waveforms()[0];
+            assertArrayEquals(expected, saved);
         }
     }
 
