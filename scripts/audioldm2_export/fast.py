@@ -168,8 +168,8 @@ def unet_feed(sample, timestep, encoder_hidden_states, encoder_hidden_states_1, 
 
 
 def record_inputs(pipe, audio_length_in_s: float, prompts=None, seeds=None, steps=None) -> dict:
-    """Every UNet, VAE decoder and vocoder call's ONNX inputs while diffusers' fp32 pipeline runs these prompts and
-    seeds (default CALIBRATION's) with CALIBRATION's settings."""
+    """Every UNet, VAE decoder and vocoder call's ONNX inputs while diffusers' fp32 pipeline runs these prompts with
+    these seeds, pairwise (default CALIBRATION's), with CALIBRATION's settings."""
     import torch
 
     from .schedulers import scheduler
@@ -197,13 +197,12 @@ def record_inputs(pipe, audio_length_in_s: float, prompts=None, seeds=None, step
     pipe.scheduler = scheduler(CALIBRATION["scheduler"], base.config)
     pipe.unet.forward, pipe.vae.decode, pipe.vocoder.forward = unet, vae, vocoder
     try:
-        with torch.inference_mode():
-            for prompt in prompts or CALIBRATION["prompts"]:
-                for seed in seeds or CALIBRATION["seeds"]:
-                    pipe(prompt, negative_prompt=CALIBRATION["negative_prompt"],
-                         num_inference_steps=steps or CALIBRATION["steps"],
-                         guidance_scale=CALIBRATION["guidance_scale"], audio_length_in_s=audio_length_in_s,
-                         generator=torch.Generator("cpu").manual_seed(seed), output_type="np")
+        with torch.inference_mode(), measure_threads(pipe):
+            for prompt, seed in zip(prompts or CALIBRATION["prompts"], seeds or CALIBRATION["seeds"]):
+                pipe(prompt, negative_prompt=CALIBRATION["negative_prompt"],
+                     num_inference_steps=steps or CALIBRATION["steps"],
+                     guidance_scale=CALIBRATION["guidance_scale"], audio_length_in_s=audio_length_in_s,
+                     generator=torch.Generator("cpu").manual_seed(seed), output_type="np")
     finally:
         del pipe.unet.forward, pipe.vae.decode, pipe.vocoder.forward   # back to the class methods
         pipe.scheduler = base
@@ -370,6 +369,13 @@ def measure_error(pipe, fast_paths: dict, interval, cases: list[dict], config: d
                   random_weights: bool = False) -> tuple[dict, dict]:
     """The error block: the whole fast mode (every graph of fast_paths swapped in + the guidance interval), the bf16
     anchor, and (components) each graph alone and the guidance interval alone, all against exact mode."""
+    log(f"measuring the fast error on {len(cases)} cases (exact, bf16 anchor, "
+        f"{'each graph alone, guidance alone, ' if components else ''}fast)")
+    with measure_threads(pipe):
+        return _measure(pipe, fast_paths, interval, cases, config, components, random_weights)
+
+
+def _measure(pipe, fast_paths, interval, cases, config, components, random_weights):
     import onnxruntime as ort
     import diffusers
 
@@ -383,8 +389,6 @@ def measure_error(pipe, fast_paths: dict, interval, cases: list[dict], config: d
 
     swaps = {"unet": onnx_unet, "vae_decoder": onnx_vae_decode, "vocoder": onnx_vocoder}
     keyword = {"unet": "unet", "vae_decoder": "vae_decode", "vocoder": "vocoder"}
-    log(f"measuring the fast error on {len(cases)} cases (exact, bf16 anchor, "
-        f"{'each graph alone, guidance alone, ' if components else ''}fast)")
     exact = run()
     anchor = mel_error(run(unet=bf16_unet(pipe)), exact)
     per_graph = {}
@@ -434,8 +438,7 @@ def add_fast(pipe, out: Path, source: dict, unet_method: str = "matmul", vae_dec
         shutil.rmtree(fast_dir)
     fast_dir.mkdir()
     needs_calibration = any(m in ("matmul+conv", CONV_METHOD) for m in methods.values())
-    with measure_threads(pipe):
-        recorded = record_inputs(pipe, length) if needs_calibration else {}
+    recorded = record_inputs(pipe, length) if needs_calibration else {}
     graphs, paths = {}, {}
     for name, method in methods.items():
         src = out / manifest["graphs"][name]["file"]
@@ -447,9 +450,8 @@ def add_fast(pipe, out: Path, source: dict, unet_method: str = "matmul", vae_dec
         log(f"quantised {name} ({method}): {sum(p.stat().st_size for p in fast_dir.glob(dst.name + '*')) / 1e6:.1f} MB")
 
     cases = eval_cases(length, eval_steps, eval_count)
-    with measure_threads(pipe):
-        error, per_graph = measure_error(pipe, paths, interval, cases, manifest["config"], components,
-                                         random_weights=source.get("weights") == "seeded random")
+    error, per_graph = measure_error(pipe, paths, interval, cases, manifest["config"], components,
+                                     random_weights=source.get("weights") == "seeded random")
     for name, figures in per_graph.items():
         graphs[name]["error"] = figures
     block = {"graphs": graphs}
