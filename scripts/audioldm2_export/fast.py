@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import json
 import shutil
 import tempfile
 import types
@@ -434,6 +435,11 @@ def add_fast(pipe, out: Path, source: dict, unet_method: str = "matmul", vae_dec
     exact_before = {name: manifest["files"][name] for name in manifest["files"] if not name.startswith(FAST_DIR + "/")}
 
     fast_dir = out / FAST_DIR
+    if "fast" in manifest or any(n.startswith(FAST_DIR + "/") for n in manifest["files"]):
+        # the earlier fast block goes first, so that a failure below leaves a valid exact bundle
+        manifest.pop("fast", None)
+        manifest["files"] = exact_before
+        (out / mf.MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if fast_dir.exists():
         shutil.rmtree(fast_dir)
     fast_dir.mkdir()

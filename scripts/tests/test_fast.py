@@ -24,16 +24,16 @@ def fast_bundle(tiny_bundle, tiny_folder, tmp_path_factory):
     return out
 
 
-def check_block(bundle, manifest):
+def check_block(bundle, manifest, interval=fast.GUIDANCE_TIMESTEPS):
     block = manifest["fast"]
     unet = block["graphs"]["unet"]
     assert unet["file"] == "fast/unet.onnx" and unet["precision"] == "int8"
     assert unet["method"] == fast.METHODS["matmul"]
     assert (unet["inputs"], unet["outputs"]) == (manifest["graphs"]["unet"]["inputs"],
                                                  manifest["graphs"]["unet"]["outputs"])
-    assert block["guidance_timesteps"] == list(fast.GUIDANCE_TIMESTEPS)
+    assert block.get("guidance_timesteps") == (list(interval) if interval else None)
     error = block["error"]
-    for figures in (unet["error"], error, error["bf16_anchor"], error["guidance_interval_only"]):
+    for figures in (unet["error"], error, error["bf16_anchor"], *([error["guidance_interval_only"]] if interval else [])):
         assert 0 < figures["mel_rms_over_std"] <= figures["mel_max_over_std"] < 10, figures
     case = error["cases"][0]
     assert set(case) == {"prompt", "seed", "scheduler", "steps", "audio_length_in_s", "guidance_scale"}
@@ -90,7 +90,7 @@ def test_add_fast_refuses_another_model_and_a_missing_bundle(capsys, fast_bundle
     assert "holds no bundle" in capsys.readouterr().err
 
 
-def test_fast_exports_then_adds_the_fast_graphs(monkeypatch, tiny_bundle, tiny_folder, tmp_path):
+def test_fast_exports_then_adds_the_fast_graphs(monkeypatch, tiny_folder, tmp_path):
     from audioldm2_export import bundle
 
     calls = []
@@ -178,3 +178,15 @@ def test_mel_error_is_rms_and_max_over_each_cases_std():
     scaled = np.array([1 / ref[0].std(), 0, 0, 0, 0, 0, 2.0])
     assert fast.mel_error(cand, ref) == pytest.approx({"mel_rms_over_std": np.sqrt(np.mean(scaled ** 2)),
                                                         "mel_max_over_std": 2.0})
+
+
+def test_add_fast_again_replaces_the_block(fast_bundle, tiny_bundle, tiny_folder):
+    # last in this module: it rewrites the module's fast bundle
+    assert export_onnx.run(["--model", str(tiny_folder), "--out", str(fast_bundle), "--add-fast",
+                            "--guidance-timesteps", "none", "--fast-eval-cases", "1", "--fast-eval-steps", "3"]) == 0
+    manifest = json.loads((fast_bundle / "manifest.json").read_text())
+    assert "guidance_timesteps" not in manifest["fast"] and manifest["fast"]["error"]["cases"][0]["steps"] == 3
+    assert manifest["fast"]["error"]["guidance_interval_only"]["mel_rms_over_std"] == 0.0
+    before = json.loads((tiny_bundle / "manifest.json").read_text())["files"]
+    assert {n: e for n, e in manifest["files"].items() if not n.startswith("fast/")} == before
+    assert sorted(n for n in manifest["files"] if n.startswith("fast/")) == ["fast/unet.onnx"]
