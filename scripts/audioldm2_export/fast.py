@@ -457,7 +457,7 @@ def add_fast(pipe, out: Path, source: dict, unet_method: str = "matmul", vae_dec
 
     cases = eval_cases(length, eval_steps, eval_count)
     error, per_graph = measure_error(pipe, paths, interval, cases, manifest["config"], components,
-                                     random_weights=source.get("weights") == "seeded random")
+                                     random_weights=manifest["source"].get("weights") == "seeded random")
     for name, figures in per_graph.items():
         graphs[name]["error"] = figures
     block = {"graphs": graphs}

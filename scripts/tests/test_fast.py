@@ -33,7 +33,8 @@ def check_block(bundle, manifest, interval=fast.GUIDANCE_TIMESTEPS):
                                                  manifest["graphs"]["unet"]["outputs"])
     assert block.get("guidance_timesteps") == (list(interval) if interval else None)
     error = block["error"]
-    for figures in (unet["error"], error, error["bf16_anchor"], *([error["guidance_interval_only"]] if interval else [])):
+    guided = [error["guidance_interval_only"]] if interval else []
+    for figures in (unet["error"], error, error["bf16_anchor"], *guided):
         assert 0 < figures["mel_rms_over_std"] <= figures["mel_max_over_std"] < 10, figures
     case = error["cases"][0]
     assert set(case) == {"prompt", "seed", "scheduler", "steps", "audio_length_in_s", "guidance_scale"}
