@@ -18,4 +18,5 @@ Modules, each importing only those listed above it:
   audio_to_audio  audio-to-audio reference cases
   ranking      CLAP ranking reference fixtures
   reference    diffusers reference outputs for a list of cases (text-to-audio and audio-to-audio)
+  fast         fast mode: the int8 graphs under <bundle>/fast/, the guidance interval, the error measurement
 """

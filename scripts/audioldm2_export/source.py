@@ -98,7 +98,7 @@ def check_audioldm2_folder(folder: Path) -> dict:
 
 def load_pipeline(folder: Path, dtype=None, device: str = "cpu"):
     """Loads the pipeline in `dtype` (default float32) on `device` (default CPU): the exporter's, the reference
-    writer's, the benchmark's and quantize_unet's one loader. The language model is loaded as GPT2LMHeadModel
+    writer's, the benchmark's and fast's one loader. The language model is loaded as GPT2LMHeadModel
     whatever the folder says: hub checkpoints store GPT2Model, which current diffusers cannot run in
     generate_language_model (diffusers #12630); the LM-head class reads the same weights and gives identical hidden
     states."""

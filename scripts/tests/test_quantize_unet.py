@@ -1,5 +1,6 @@
-"""scripts/quantize_unet.py on the tiny bundle: which nodes become int8, what the manifest records, and that the
-quantised UNet still computes nearly what the fp32 one does."""
+"""scripts/quantize_unet.py (a command line over audioldm2_export.fast) on the tiny bundle: which nodes become int8
+with convolutions, what the copy's manifest records, and that the quantised UNet still computes nearly what the
+fp32 one does."""
 import json
 
 import numpy as np
@@ -36,7 +37,7 @@ def test_resnet_and_attention_convolutions_are_int8_the_sensitive_ones_stay_fp32
     record = manifest["quantization"]["unet"]
     assert record["convolutions"]["quantized"] == len(sources) - len(kept)
     assert record["convolutions"]["kept_fp32"] == len(kept)
-    assert record["convolutions"]["calibration"]["unet_calls"] == 2 * quantize_unet.CALIBRATION["steps"]
+    assert record["convolutions"]["calibration"]["recorded_inputs"] == 2 * quantize_unet.CALIBRATION["steps"]
 
 
 def test_matmuls_with_weights_are_dynamic_int8(int8_bundle):
@@ -64,7 +65,11 @@ def test_manifest_matches_the_new_graph_and_links_the_rest(int8_bundle, tiny_bun
 
 def test_quantised_unet_stays_close_to_fp32(int8_bundle, tiny_bundle, tiny_folder):
     # a held-out UNet call: a prompt and seed the calibration did not see, mid-trajectory
-    feeds = quantize_unet.record_unet_inputs(tiny_folder, 2, prompts=["Ocean waves on a pebble beach"], seeds=[9])
+    from audioldm2_export import fast
+    from audioldm2_export.source import load_pipeline
+
+    feeds = fast.record_inputs(load_pipeline(tiny_folder), 2.56, prompts=["Ocean waves on a pebble beach"],
+                               seeds=[9])["unet"]
     feed = feeds[len(feeds) // 2]
     fp32 = ort.InferenceSession(str(tiny_bundle / "unet.onnx"), providers=["CPUExecutionProvider"])
     int8 = ort.InferenceSession(str(int8_bundle / "unet.onnx"), providers=["CPUExecutionProvider"])
@@ -99,7 +104,7 @@ def test_a_unet_with_external_weights_is_replaced_whole(tiny_bundle, tmp_path):
 
     out = tmp_path / "int8"
     written = quantize_unet.quantize(fp32, out, "fp32", None, threads=2)
-    assert "unet.onnx.data" not in written["files"] and not (out / "unet.onnx.data").exists()
+    assert "unet.onnx.data" not in written["files"] and not (out / "unet.onnx.data").exists()  # tiny: one file
     assert set(written["quantization"]["unet"]["source_sha256"]) == {"unet.onnx", "unet.onnx.data"}
     session = ort.InferenceSession(str(out / "unet.onnx"), providers=["CPUExecutionProvider"])
     assert {i.name for i in session.get_inputs()} >= {"sample", "timestep"}
