@@ -1,4 +1,4 @@
-"""Fast mode (issue 15, /work/coord/fast-contract.md): int8 graphs beside the exact ones, under <bundle>/fast/, and the
+"""Fast mode (issue 15; the manifest block is docs/BUNDLE.md "fast"): int8 graphs beside the exact ones, under <bundle>/fast/, and the
 manifest's "fast" block with the measured error of the whole fast mode against exact mode.
 
 The one implementation of the int8 quantisation (scripts/quantize_unet.py is a thin command line over it):

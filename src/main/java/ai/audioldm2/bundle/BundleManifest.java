@@ -62,7 +62,7 @@ public record BundleManifest(
 
     /**
      * Log-mel error against exact mode, relative to the exact mel's std (RMS and max of the difference); for the
-     * whole mode also the same measure of a torch bf16 UNet against fp32, the quality bar fast mode is held to.
+     * whole mode also the same measure of a torch bf16 UNet against fp32, the quality bar it is compared with.
      */
     public record MelError(@JsonProperty("mel_rms_over_std") double melRmsOverStd,
                            @JsonProperty("mel_max_over_std") double melMaxOverStd,
