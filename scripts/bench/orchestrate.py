@@ -198,36 +198,15 @@ def side_label(side, first):
             f"{first.get('provider', 'cpu')})")
 
 
-def audio_error(report, audio_dir):
-    """Log-mel error of each side's audio against its anchor, same case and seed: the RMS of the difference over
-    the anchor mel's std, and the largest |difference| over it. Anchors: diffusers bf16 and Java exact against
-    diffusers fp32 (bf16's own error, and exact mode's parity); Java fast against Java exact (fast mode's error)."""
-    import numpy as np
-
-    from audioldm2_export.dsp import tacotron_log_mel
-
-    def mel(side, case):
-        path = audio_dir / side / f"{case}.f32"
-        if not path.is_file():
-            return None
-        audio = np.fromfile(path, dtype="<f4").astype(np.float64)
-        return tacotron_log_mel(audio, 16000, 1024, 160, 1024, 64, 0, 8000, torch.float64)
-
-    import torch
-
-    pairs = [("pytorch-bf16", "pytorch"), ("java", "pytorch"), ("java-fast", "java"), ("java-fast", "pytorch")]
-    rows = []
-    for case in report["cases"]:
-        for side, anchor in pairs:
-            a, b = mel(side, case), mel(anchor, case)
-            if a is None or b is None:
-                continue
-            n = min(len(a), len(b))
-            diff, std = a[:n] - b[:n], float(b[:n].std())
-            rows.append({"case": case, "side": side, "anchor": anchor,
-                         "mel_rms_over_std": float(np.sqrt((diff ** 2).mean())) / std,
-                         "mel_max_over_std": float(np.abs(diff).max()) / std})
-    return rows
+def audio_error(args, report, audio_dir):
+    """The quality rows (bench/quality.py), computed by the PyTorch side's interpreter: this orchestrator runs on the
+    system python3, which need not have numpy or torch."""
+    proc = subprocess.run([args.python, "-m", "bench.quality", str(audio_dir), *report["cases"]], cwd=REPO,
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO / "scripts")})
+    if proc.returncode != 0:
+        log(f"quality rows not computed (exit {proc.returncode}): {proc.stderr.strip()[-500:]}")
+        return []
+    return json.loads(proc.stdout)
 
 
 def render(report):
@@ -372,9 +351,10 @@ def main():
         "runs": {s: [r for r in order if r["side"] == s] for s in sides},
         "elapsed_s": (datetime.datetime.now(datetime.timezone.utc) - started).total_seconds(),
     }
-    report["quality"] = audio_error(report, audio_dir)
     out = REPO / "build" / "bench" / f"bench-{started.strftime('%Y%m%dT%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1))     # before anything that can fail
+    report["quality"] = audio_error(args, report, audio_dir)
     out.write_text(json.dumps(report, indent=1))
     log(f"raw results: {out} ({report['elapsed_s']:.0f} s)")
     table = render(report)
