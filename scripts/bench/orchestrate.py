@@ -194,8 +194,9 @@ def side_label(side, first):
     if SIDES[side][0] == "pytorch":
         device = first.get("device_name") or first.get("device", "cpu")
         return f"PyTorch (diffusers, {first.get('dtype', 'float32')} eager, {device})"
-    return (f"Java (ONNX Runtime, {first.get('mode', 'exact')} mode, {first.get('precision', 'fp32')} bundle, "
-            f"{first.get('provider', 'cpu')})")
+    mode = first.get("mode", "exact")
+    graphs = "its fast block" if mode == "fast" else f"{first.get('precision', 'fp32')} graphs"
+    return f"Java (ONNX Runtime, {mode} mode: {graphs}, {first.get('provider', 'cpu')})"
 
 
 def audio_error(args, report, audio_dir):
