@@ -47,8 +47,8 @@ class ModelBundleTest {
     @Test
     void aFastGraphMustBeListedUnderFiles() {
         ObjectNode fast = TinyBundle.fp32Fast(200, 800);
-        ((ObjectNode) fast.get("graphs").get("unet")).put("file", "fast/unet.onnx");
-        assertMessage(TinyBundle.copyWithFast(tmp, fast), "fast graph 'unet' uses fast/unet.onnx, which is not listed");
+        ((ObjectNode) fast.get("graphs").get("unet")).put("file", "fast/unlisted.onnx");
+        assertMessage(TinyBundle.copyWithFast(tmp, fast), "fast graph 'unet' uses fast/unlisted.onnx, which is not listed");
     }
 
     @Test
