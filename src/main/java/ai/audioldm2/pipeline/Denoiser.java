@@ -123,6 +123,7 @@ record Denoiser(OrtEnvironment env, OrtSession session, GuidanceWindow window) {
         private final OnnxTensor sample;
         private final OnnxTensor predicted;
         private final GraphRun run;
+        private final Map<String, OnnxTensor> output;
         private final float[] prediction;
 
         PositiveRun(long[] latentShape, Conditioning conditioning, OnnxTensor timestep) throws OrtException {
@@ -133,6 +134,7 @@ record Denoiser(OrtEnvironment env, OrtSession session, GuidanceWindow window) {
             prediction = new float[size];
             sample = OnnxTensor.createTensor(env, sampleBuffer, latentShape);
             predicted = OnnxTensor.createTensor(env, predictionBuffer, latentShape);
+            output = Map.of("noise_pred", predicted);
             run = new GraphRun(env, session, GRAPH).borrowedInput("sample", sample).borrowedInput("timestep", timestep)
                     .input("encoder_hidden_states", conditioning.generatedEmbeds().lastRows(rows))
                     .input("encoder_hidden_states_1", conditioning.t5Embeds().lastRows(rows))
@@ -142,7 +144,7 @@ record Denoiser(OrtEnvironment env, OrtSession session, GuidanceWindow window) {
         /** The positive prediction for this step's scaled model input (the timestep is already set). */
         float[] predict(float[] modelInput) {
             sampleBuffer.put(0, modelInput);
-            run.run(Map.of("noise_pred", predicted)).close();
+            run.run(output).close();
             predictionBuffer.get(0, prediction);
             return prediction;
         }
